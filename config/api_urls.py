@@ -1,0 +1,22 @@
+"""/api/v1/: every app adds its routes here."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from core.api_views import ApiRootView, TokenView
+
+urlpatterns = [
+    path("", ApiRootView.as_view(), name="api-root"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("", include("regions.api_urls")),
+    path("", include("accounts.api_urls")),
+    path("", include("legal.api_urls")),
+    path("", include("worklists.api_urls")),
+    path("", include("admission.api_urls")),
+    path("", include("reporting.api_urls")),
+    path("", include("assessment.api_urls")),
+    path("", include("certificates.api_urls")),
+    path("", include("supervision.api_urls")),
+]

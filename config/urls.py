@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("api/v1/", include("config.api_urls")),
+    path("accounts/", include("accounts.urls")),
+    path("regions/", include("regions.urls")),
+    path("legal/", include("legal.urls")),
+    path("worklists/", include("worklists.urls")),
+    path("admission/", include("admission.urls")),
+    path("reporting/", include("reporting.urls")),
+    path("assessment/", include("assessment.urls")),
+    path("certificates/", include("certificates.urls")),
+    path("supervision/", include("supervision.urls")),
+    path("sysadmin/", admin.site.urls),
+    path("", include("portal.urls")),
+]
+
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

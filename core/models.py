@@ -1,0 +1,101 @@
+"""Base pieces every app uses: timestamps, history, and the append-only, hash-chained audit log."""
+
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+def history(**kwargs: Any) -> HistoricalRecords:
+    """History for a domain model: who, when, what changed and why (``_change_reason`` on the instance)."""
+    kwargs.setdefault("cascade_delete_history", False)
+    return HistoricalRecords(inherit=False, **kwargs)
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", _("Login")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Logout")
+    LOCKED_OUT = "locked_out", _("Locked out")
+    PERMISSION_DENIED = "permission_denied", _("Permission denied")
+    SESSION_EXPIRED = "session_expired", _("Session expired")
+    CREATE = "create", _("Create")
+    UPDATE = "update", _("Update")
+    DELETE = "delete", _("Delete")
+    WORKFLOW = "workflow", _("Workflow step")
+    IMPORT = "import", _("Import")
+    EXPORT = "export", _("Export")
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditEvent(models.Model):
+    """One security-relevant event. Rows are never updated or deleted; each carries the hash of the one before."""
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("user"),
+    )
+    actor_name = models.CharField(_("user name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=255, blank=True)
+    region_code = models.CharField(_("region code"), max_length=12, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"
+
+    def payload(self) -> str:
+        data = {
+            "at": self.at.isoformat(),
+            "actor": self.actor_name,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "object_repr": self.object_repr,
+            "region_code": self.region_code,
+            "ip": self.ip_address or "",
+            "detail": self.detail,
+        }
+        return json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256((self.prev_hash + self.payload()).encode()).hexdigest()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk:
+            raise AppendOnlyError("audit events are append-only")
+        with transaction.atomic():
+            last = AuditEvent.objects.select_for_update().order_by("-id").only("hash").first()
+            self.prev_hash = last.hash if last else ""
+            self.hash = self.compute_hash()
+            super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("audit events are append-only")

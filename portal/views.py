@@ -1,0 +1,59 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from regions.choices import Level, OrganisationKind
+from regions.codes import InvalidCode, normalise
+from regions.models import Organisation, Region
+from regions.services import resolve_code, subtree_counts
+
+from .dashboard import panels_for
+from .regulation import regulation
+from .sections import sections_for
+
+# Plain-language reading of Art. 8 (and Art. 7) for committees and residents: what a committee need not accept.
+NEED_NOT_DO = [
+    (8, 1, "不作为环境整治、城市管理、行政执法、房屋征收、招商引资、安全生产、政务投诉处理等工作的责任主体"),
+    (8, 2, "不按法律法规和国家、省统一规定以外的要求设立工作机制、安排专人专岗或者对口挂牌"),
+    (8, 3, "不承担商业保险、报刊订阅等任务指标"),
+    (8, 4, "工作人员不被未经市、县人民政府批准抽调或者借调"),
+    (7, 1, "检查考核不设一票否决，不签责任状，不排名"),
+    (7, 3, "不以会议记录、台账、截图、视频代替工作实绩考核"),
+    (6, 1, "不重复报送、多头报送、突击报送数据和材料"),
+]
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    province = Region.objects.filter(level=Level.PROVINCE, is_active=True).first()
+    counts = subtree_counts(province) if province else {}
+    return render(request, "portal/home.html", {"province": province, "counts": counts, "regulation": regulation()})
+
+
+def regulation_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/regulation.html", {"regulation": regulation()})
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/about.html")
+
+
+def committee(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        code = normalise(code)
+    except InvalidCode:
+        raise Http404 from None
+    region = resolve_code(code)
+    if region is None or region.level != Level.VILLAGE:
+        raise Http404
+    if region.code != code:
+        return redirect("portal:committee", code=region.code)
+    organisation = Organisation.objects.filter(region=region, kind=OrganisationKind.COMMITTEE).first()
+    return render(request, "portal/committee.html", {
+        "region": region, "ancestors": region.ancestors(), "organisation": organisation, "need_not_do": NEED_NOT_DO,
+        "sections": sections_for(request, region),
+    })
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/dashboard.html", {"panels": panels_for(request.user), "memberships": request.user.cached_memberships()})

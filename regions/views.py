@@ -1,0 +1,51 @@
+"""Region browser: province → city → county → township → committee, with counts. Public data."""
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from .choices import Level
+from .codes import InvalidCode, normalise
+from .filtersets import RegionFilterSet
+from .models import Region
+from .services import children_with_committee_counts, resolve_code, subtree_counts
+
+
+def browse(request: HttpRequest) -> HttpResponse:
+    """The top of the tree, or search results when a query is given."""
+    query = request.GET.get("q", "").strip()
+    if query:
+        filterset = RegionFilterSet(request.GET, queryset=Region.objects.filter(is_active=True).select_related("parent"))
+        page = Paginator(filterset.qs.order_by("level", "code"), 50).get_page(request.GET.get("page"))
+        return render(request, "regions/search.html", {"query": query, "page": page, "filterset": filterset})
+    provinces = Region.objects.filter(level=Level.PROVINCE, is_active=True)
+    if provinces.count() == 1:
+        return redirect("regions:detail", code=provinces.get().code)
+    rows = []
+    for province in provinces:
+        rows.append((province, subtree_counts(province).get("village", 0)))
+    return render(request, "regions/browse.html", {"rows": rows})
+
+
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        code = normalise(code)
+    except InvalidCode:
+        raise Http404 from None
+    region = resolve_code(code)
+    if region is None:
+        raise Http404
+    if region.code != code:
+        return redirect("regions:detail", code=region.code)
+    if region.level == Level.VILLAGE:
+        return redirect("portal:committee", code=region.code)
+    children = children_with_committee_counts(region)
+    context = {
+        "region": region,
+        "ancestors": region.ancestors(),
+        "children": children,
+        "counts": subtree_counts(region),
+        "child_level": Level(region.level + 1).label,
+        "former": region.code_changes.all()[:10],
+    }
+    return render(request, "regions/detail.html", context)

@@ -1,0 +1,61 @@
+"""Shared fixtures: a test database holding the Liaoning demo data (loaded once per worker), demo users, clients."""
+
+import os
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+DEMO_PASSWORD = "Test-Passw0rd!2026"
+os.environ.setdefault("DEMO_PASSWORD", DEMO_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201
+    """The demo data, loaded once per test database; each test runs in a transaction rolled back after it."""
+    with django_db_blocker.unblock():
+        call_command("load_demo", "--if-empty", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing_and_clean_cache(settings):  # noqa: ANN001, ANN202
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def demo_user(db):  # noqa: ANN001, ANN201
+    from accounts.models import User
+
+    return lambda username: User.objects.get(username=username)
+
+
+@pytest.fixture
+def client_for(db, client):  # noqa: ANN001, ANN201
+    """client_for("huanggu.ca") → a Django test client signed in as that demo user."""
+    from django.test import Client
+
+    from accounts.models import User
+
+    def make(username: str) -> Client:
+        c = Client()
+        c.force_login(User.objects.get(username=username))
+        return c
+
+    return make
+
+
+@pytest.fixture
+def api_for(db):  # noqa: ANN001, ANN201
+    """api_for("huanggu.ca") → a DRF APIClient authenticated as that demo user (None → anonymous)."""
+    from accounts.models import User
+
+    def make(username: str | None = None) -> APIClient:
+        c = APIClient()
+        if username:
+            c.force_authenticate(User.objects.get(username=username))
+        return c
+
+    return make

@@ -51,3 +51,32 @@ class RequestSizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """Simplified Chinese unless the user chose otherwise (language cookie); API clients may ask by Accept-Language.
+
+    Browsers' Accept-Language is ignored on pages: a government system's default language is not the browser's.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils import translation
+
+        supported = dict(settings.LANGUAGES)
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in supported:
+            language = settings.LANGUAGE_CODE
+            if request.path.startswith("/api/"):
+                asked = translation.get_language_from_request(request)
+                language = asked if asked in supported else language
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch = response.get("Vary", "")
+        if "Cookie" not in patch:
+            response["Vary"] = f"{patch}, Cookie" if patch else "Cookie"
+        return response

@@ -3,13 +3,15 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from core.api_views import ApiRootView, TokenView
+from core.api_views import ApiRootView, JobDetailView, JobListView, TokenView
 
 urlpatterns = [
     path("", ApiRootView.as_view(), name="api-root"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("jobs", JobListView.as_view(), name="api-jobs"),
+    path("jobs/<int:pk>", JobDetailView.as_view(), name="api-job"),
     path("", include("regions.api_urls")),
     path("", include("accounts.api_urls")),
     path("", include("legal.api_urls")),

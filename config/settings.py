@@ -270,3 +270,8 @@ QINGDAN = {
     "SITE_NAME": _("Qingdan — committee work lists of Liaoning"),
 }
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
+
+# RabbitMQ redelivers an unacknowledged task as soon as its worker's connection drops; Redis after this timeout.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "qingdan")
+CELERY_BEAT_SCHEDULE: dict = {}

@@ -48,3 +48,51 @@ class TokenView(APIView):
             raise ApiError("authentication_failed", _("Wrong user name or password, or the account is locked."), 401)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+
+class JobSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.CharField(max_length=64)
+    params = serializers.DictField(required=False, default=dict)
+    status = serializers.CharField(read_only=True)
+    attempts = serializers.IntegerField(read_only=True)
+    completions = serializers.IntegerField(read_only=True)
+    result = serializers.DictField(read_only=True)
+    error = serializers.CharField(read_only=True)
+
+
+def _may_run_jobs(user: Any) -> bool:
+    from accounts.choices import Action
+
+    return getattr(user, "is_superuser", False) or Action.MANAGE_USERS in user.actions()
+
+
+class JobListView(APIView):
+    """Submit a background job (system administrators). Diagnostic jobs exist only in demo installations."""
+
+    @extend_schema(request=JobSerializer, responses={202: JobSerializer})
+    def post(self, request: Request) -> Response:
+        from django.conf import settings
+
+        from . import jobs
+
+        if not _may_run_jobs(request.user):
+            raise ApiError("permission_denied", _("Only system administrators run jobs."), 403)
+        data = JobSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        kind = data.validated_data["kind"]
+        if kind not in jobs.kinds() or (kind == "core.sleep" and not settings.QINGDAN["DEMO_ALLOWED"]):
+            raise ApiError("invalid", _("Unknown job kind."), 400)
+        job = jobs.submit(kind, data.validated_data.get("params") or {}, user=request.user)
+        return Response(JobSerializer(job).data, status=202)
+
+
+class JobDetailView(APIView):
+    @extend_schema(responses=JobSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        from .models import Job
+
+        job = Job.objects.filter(pk=pk).first()
+        if job is None or not (_may_run_jobs(request.user) or job.created_by_id == request.user.pk):
+            raise ApiError("not_found", _("Not found."), 404)
+        return Response(JobSerializer(job).data)

@@ -1,0 +1,13 @@
+from celery import shared_task
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5, default_retry_delay=5)
+def run_job(self, job_id: int) -> str:  # noqa: ANN001
+    from django.db import OperationalError
+
+    from .jobs import execute
+
+    try:
+        return execute(job_id).status
+    except OperationalError as exc:  # database away for a moment: try again later
+        raise self.retry(exc=exc) from exc

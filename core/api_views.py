@@ -31,6 +31,7 @@ class ApiRootView(APIView):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
+    otp = serializers.CharField(max_length=8, required=False, help_text="TOTP code; required for administrators")
 
 
 class TokenView(APIView):
@@ -43,9 +44,14 @@ class TokenView(APIView):
     def post(self, request: Request) -> Response:
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request._request, **data.validated_data)
+        from accounts.otp import requires_otp, verify
+
+        credentials = {k: v for k, v in data.validated_data.items() if k != "otp"}
+        user = authenticate(request._request, **credentials)
         if user is None:
             raise ApiError("authentication_failed", _("Wrong user name or password, or the account is locked."), 401)
+        if requires_otp(user) and verify(user, data.validated_data.get("otp", "")) is None:
+            raise ApiError("otp_required", _("Administrators need a valid one-time code (otp) to get a token."), 401)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

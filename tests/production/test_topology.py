@@ -3,6 +3,7 @@
 Skipped when the services do not answer; `.ci/run` starts them.
 """
 
+import functools
 import os
 import signal
 import socket
@@ -22,6 +23,7 @@ PG = os.environ.get("TOPOLOGY_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("TOPOLOGY_REDIS", "redis://127.0.0.1:6379/3")
 AMQP = os.environ.get("TOPOLOGY_AMQP", "amqp://guest:guest@127.0.0.1:5672//")
 PASSWORD = "Topology-Passw0rd!2026"
+OTP_KEY = "3132333435363738393031323334353637383930"
 
 
 def _answers(port: int) -> bool:
@@ -87,6 +89,11 @@ def topology(tmp_path_factory):  # noqa: ANN001, ANN201
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
     subprocess.run([*manage, "load_demo", "--if-empty", "-v0"], env=env, check=True, cwd=ROOT)
+    # The system administrator's second factor (administrators need TOTP for tokens too).
+    subprocess.run([*manage, "shell", "-c",
+                    "from django_otp.plugins.otp_totp.models import TOTPDevice; from accounts.models import User; "
+                    f"TOTPDevice.objects.create(user=User.objects.get(username='system.admin'), key='{OTP_KEY}', confirmed=True)"],
+                   env=env, check=True, cwd=ROOT)
     processes: dict[str, subprocess.Popen] = {}
     ports = [_free_port(), _free_port()]
     for i, port in enumerate(ports):
@@ -115,15 +122,21 @@ def topology(tmp_path_factory):  # noqa: ANN001, ANN201
             proc.kill()
 
 
+@functools.cache
 def _token(base: str) -> str:
-    response = requests.post(f"{base}/api/v1/auth/token/", json={"username": "system.admin", "password": PASSWORD}, timeout=10)
+    """One token per run: a TOTP code is accepted once (replay protection), and tokens are shared by all processes."""
+    from django_otp.oath import totp
+
+    code = f"{totp(bytes.fromhex(OTP_KEY)):06d}"
+    response = requests.post(f"{base}/api/v1/auth/token/", json={"username": "system.admin", "password": PASSWORD, "otp": code},
+                             timeout=10)
     assert response.status_code == 200, response.text
     return response.json()["token"]
 
 
 def test_a_token_issued_by_one_process_works_on_the_other(topology):
     first, second = topology["bases"]
-    token = _token(first)
+    token = _token(topology["bases"][0])
     response = requests.get(f"{second}/api/v1/me", headers={"Authorization": f"Token {token}"}, timeout=10)
     assert response.status_code == 200
     assert response.json()["username"] == "system.admin"
@@ -131,7 +144,7 @@ def test_a_token_issued_by_one_process_works_on_the_other(topology):
 
 def test_a_job_submitted_through_one_process_finishes_on_the_worker_and_shows_on_the_other(topology):
     first, second = topology["bases"]
-    token = _token(first)
+    token = _token(topology["bases"][0])
     response = requests.post(f"{first}/api/v1/jobs", json={"kind": "core.sleep", "params": {"seconds": 0.2}},
                              headers={"Authorization": f"Token {token}"}, timeout=10)
     assert response.status_code == 202, response.text
@@ -142,7 +155,7 @@ def test_a_job_submitted_through_one_process_finishes_on_the_worker_and_shows_on
 
 def test_a_worker_killed_mid_job_leaves_the_job_to_complete_exactly_once_after_restart(topology):
     first, second = topology["bases"]
-    token = _token(first)
+    token = _token(topology["bases"][0])
     marker = uuid.uuid4().hex
     response = requests.post(f"{first}/api/v1/jobs", json={"kind": "core.sleep", "params": {"seconds": 4, "marker": marker}},
                              headers={"Authorization": f"Token {token}"}, timeout=10)

@@ -41,10 +41,27 @@ def client_for(db, client):  # noqa: ANN001, ANN201
 
     def make(username: str) -> Client:
         c = Client()
-        c.force_login(User.objects.get(username=username))
+        user = User.objects.get(username=username)
+        c.force_login(user)
+        verify_second_factor(c, user)
         return c
 
     return make
+
+
+def verify_second_factor(client, user) -> None:  # noqa: ANN001
+    """Administrators need a confirmed TOTP device in the session (accounts.middleware.AdminOTPMiddleware)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.otp import requires_otp
+
+    if not requires_otp(user):
+        return
+    device, _created = TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "test"})
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 @pytest.fixture

@@ -61,3 +61,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"status": "ok", "database": connection.vendor})
     except Exception:  # noqa: BLE001 — any database failure means unhealthy
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+
+
+def ping(request: HttpRequest) -> JsonResponse:
+    """The trivial JSON view that benchmarks compare real pages against (no database, no templates)."""
+    return JsonResponse({"pong": True})

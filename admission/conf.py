@@ -1,0 +1,35 @@
+"""Settings of the admission check, read from Django settings when configured (the engine also runs without Django).
+
+ADMISSION_MATCH_THRESHOLD  normalised match score (0..1) from which a request counts as an item of the list (default 0.4)
+ADMISSION_NAME_WEIGHT      share of the item name in the match score; the rest is name + content together (default 0.5)
+ADMISSION_RULES_DIRS       extra folders of rule files (*.toml) added to admission/rules/, e.g. a city's own rules
+"""
+
+from pathlib import Path
+
+# Chosen on tests/admission/corpus.csv against the sample catalog: unlisted requests score at most ~0.37, listed ones at
+# least ~0.47. Re-check with the corpus test when the list or the textmatch data change much.
+DEFAULT_MATCH_THRESHOLD = 0.4
+DEFAULT_NAME_WEIGHT = 0.5
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+
+
+def _setting(name: str, default: object) -> object:
+    from django.conf import settings
+
+    if not settings.configured:
+        return default
+    return getattr(settings, name, default)
+
+
+def match_threshold() -> float:
+    return float(_setting("ADMISSION_MATCH_THRESHOLD", DEFAULT_MATCH_THRESHOLD))  # type: ignore[arg-type]
+
+
+def name_weight() -> float:
+    return float(_setting("ADMISSION_NAME_WEIGHT", DEFAULT_NAME_WEIGHT))  # type: ignore[arg-type]
+
+
+def rules_dirs() -> list[Path]:
+    extra = _setting("ADMISSION_RULES_DIRS", ()) or ()
+    return [RULES_DIR, *(Path(p) for p in extra)]  # type: ignore[union-attr]

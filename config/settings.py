@@ -278,3 +278,7 @@ CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "qingdan")
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# --- Certificates (Art. 9) --------------------------------------------------------------------------------------
+CERTIFICATE_SIGNER = os.environ.get("CERTIFICATE_SIGNER", "ed25519")
+CERTIFICATE_SIGNING_KEY_FILE = os.environ.get("CERTIFICATE_SIGNING_KEY_FILE") or None

@@ -282,3 +282,7 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # --- Certificates (Art. 9) --------------------------------------------------------------------------------------
 CERTIFICATE_SIGNER = os.environ.get("CERTIFICATE_SIGNER", "ed25519")
 CERTIFICATE_SIGNING_KEY_FILE = os.environ.get("CERTIFICATE_SIGNING_KEY_FILE") or None
+
+# --- Reporting (Art. 6) -----------------------------------------------------------------------------------------
+REPORTING_MIN_NOTICE_DAYS = int(os.environ.get("REPORTING_MIN_NOTICE_DAYS", "5"))
+REPORTING_FUZZY_MIN_SCORE = float(os.environ.get("REPORTING_FUZZY_MIN_SCORE", "90"))

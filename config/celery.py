@@ -3,8 +3,14 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("qingdan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Scheduled jobs (celery beat in production; `manage.py run_supervision_jobs` from cron in the embedded mode).
+app.conf.beat_schedule = {
+    "supervision-deadlines": {"task": "supervision.run_jobs", "schedule": crontab(hour=1, minute=0)},
+}

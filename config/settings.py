@@ -277,7 +277,6 @@ CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 # RabbitMQ redelivers an unacknowledged task as soon as its worker's connection drops; Redis after this timeout.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "qingdan")
-CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Certificates (Art. 9) --------------------------------------------------------------------------------------
 CERTIFICATE_SIGNER = os.environ.get("CERTIFICATE_SIGNER", "ed25519")
@@ -286,3 +285,10 @@ CERTIFICATE_SIGNING_KEY_FILE = os.environ.get("CERTIFICATE_SIGNING_KEY_FILE") or
 # --- Reporting (Art. 6) -----------------------------------------------------------------------------------------
 REPORTING_MIN_NOTICE_DAYS = int(os.environ.get("REPORTING_MIN_NOTICE_DAYS", "5"))
 REPORTING_FUZZY_MIN_SCORE = float(os.environ.get("REPORTING_FUZZY_MIN_SCORE", "90"))
+
+# --- Supervision (Art. 10) ---------------------------------------------------------------------------------------
+# Key for reporters' identities and tracking codes. Without it one is derived from SECRET_KEY (demo only): rotating
+# SECRET_KEY would then make stored identities unreadable, so production requires its own key.
+SUPERVISION_IDENTITY_KEY = os.environ.get("SUPERVISION_IDENTITY_KEY", "")
+if PRODUCTION and not SUPERVISION_IDENTITY_KEY:
+    raise RuntimeError("SUPERVISION_IDENTITY_KEY must be set when QINGDAN_ENV=production")

@@ -281,6 +281,8 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "qingdan")
 # --- Certificates (Art. 9) --------------------------------------------------------------------------------------
 CERTIFICATE_SIGNER = os.environ.get("CERTIFICATE_SIGNER", "ed25519")
 CERTIFICATE_SIGNING_KEY_FILE = os.environ.get("CERTIFICATE_SIGNING_KEY_FILE") or None
+# Fernet key for certificate subjects' personal data at rest (demo: generated into var/; production: required).
+CERTIFICATE_DATA_KEY = os.environ.get("CERTIFICATE_DATA_KEY") or None
 
 # --- Reporting (Art. 6) -----------------------------------------------------------------------------------------
 REPORTING_MIN_NOTICE_DAYS = int(os.environ.get("REPORTING_MIN_NOTICE_DAYS", "5"))

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+import certificates.views
 from core.views import healthz, ping
 
 urlpatterns = [
@@ -21,6 +22,8 @@ urlpatterns = [
     path("certificates/", include("certificates.urls")),
     path("supervision/", include("supervision.urls")),
     path("sysadmin/", admin.site.urls),
+    # The address printed in certificates' QR codes.
+    path("verify/<str:token>", certificates.views.verify, name="verify"),
     path("", include("portal.urls")),
 ]
 

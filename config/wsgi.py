@@ -10,5 +10,7 @@ try:
     import textmatch
 
     textmatch.warm_up()
-except Exception:  # noqa: BLE001 — a slow first request is better than a server that does not start
-    pass
+except Exception:  # a slow first request is better than a server that does not start
+    import logging
+
+    logging.getLogger(__name__).exception("textmatch warm-up failed")

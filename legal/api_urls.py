@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns = [
+    path("legal/sources/", api.SourceListView.as_view(), name="api-legal-sources"),
+    path("legal/sources/<int:pk>", api.SourceDetailView.as_view(), name="api-legal-source"),
+]

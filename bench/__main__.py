@@ -17,6 +17,7 @@ RESULTS = ROOT / "bench" / "results"
 # Order: cheap first. Each is `python -m bench.<name>` writing bench/results/<name>.json.
 BENCHMARKS = [
     "admission_check",
+    "worklist",
     "reporting_analysis",
     "certificates",
     "supervision",

@@ -28,6 +28,8 @@ DEMO_USERS = [
     ("wenguan.village", "文官村委会", ("210105023201", OrganisationKind.COMMITTEE, ""), [Role.EDITOR]),
     ("chunhai.community", "春海社区居委会", ("210202001002", OrganisationKind.COMMITTEE, ""), [Role.EDITOR]),
     ("zhongshan.ca", "中山区民政局 工作人员", ("210202000000", OrganisationKind.CIVIL_AFFAIRS, ""), [Role.EDITOR, Role.APPROVER]),
+    ("zhongshan.gov", "中山区人民政府 审批人", ("210202000000", OrganisationKind.GOVERNMENT, ""), [Role.APPROVER]),
+    ("dalian.ca", "大连市民政局 工作人员", ("210200000000", OrganisationKind.CIVIL_AFFAIRS, ""), [Role.EDITOR, Role.APPROVER]),
     ("audit.admin", "审计管理员", ("210000000000", OrganisationKind.CIVIL_AFFAIRS, ""), [Role.AUDIT_ADMIN]),
     ("security.admin", "安全管理员", ("210000000000", OrganisationKind.CIVIL_AFFAIRS, ""), [Role.SECURITY_ADMIN]),
     ("system.admin", "系统管理员", ("210000000000", OrganisationKind.CIVIL_AFFAIRS, ""), [Role.SYSTEM_ADMIN]),

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns = [
+    path("reporting/analyze", api.AnalyzeView.as_view(), name="api-reporting-analyze"),
+    path("reporting/elements", api.ElementListView.as_view(), name="api-reporting-elements"),
+    path("reporting/channels", api.ChannelListView.as_view(), name="api-reporting-channels"),
+    path("reporting/channels/<int:pk>", api.ChannelDetailView.as_view(), name="api-reporting-channel"),
+    path("reporting/channels/<int:pk>/<str:step>", api.ChannelReviewView.as_view(), name="api-reporting-channel-step"),
+    path("reporting/submissions", api.SubmissionListView.as_view(), name="api-reporting-submissions"),
+]

@@ -1,0 +1,852 @@
+"""Business rules of reporting (Art. 6): channel registry and county review, field mapping, annual plans and their
+exceptions (一事一报), the fill-once value store and the submissions assembled from it. Views and the API only call
+these functions; every workflow step is audited and every model keeps its history."""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import status
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from accounts.choices import ROLE_ACTIONS, Action
+from core.api import ApiError
+from core.audit import record
+from core.models import AuditAction
+from core.scoping import restrict
+from regions.choices import Level, OrganisationKind
+from regions.codes import subtree_bounds
+from regions.models import Organisation, Region
+
+from . import conf
+from .analysis import analyze, unresolved_fields
+from .choices import ChannelStatus, ExceptionStatus, Frequency, PlanStatus, QueueStatus
+from .elements import Resolver, load_elements
+from .models import (
+    ChannelField,
+    DataElement,
+    ElementValue,
+    IdempotencyRecord,
+    LearntMapping,
+    PlanEntry,
+    PlanException,
+    ReportingChannel,
+    ReportingPlan,
+    Submission,
+    UnresolvedField,
+)
+
+REVIEW_KINDS = (OrganisationKind.CIVIL_AFFAIRS, OrganisationKind.GOVERNMENT)
+PLAN_KINDS = (OrganisationKind.STREET_OFFICE, OrganisationKind.TOWNSHIP_GOVERNMENT)
+MAX_FIELDS = 200
+MAX_VALUE = 500
+
+
+def _denied() -> ApiError:
+    return ApiError("permission_denied", _("You do not have permission to do this."), status.HTTP_403_FORBIDDEN)
+
+
+def _conflict() -> ApiError:
+    return ApiError("conflict", _("Someone else changed this record in the meantime. Reload the page and try again."),
+                    status.HTTP_409_CONFLICT)
+
+
+def _invalid(field: str, message: str) -> ApiError:
+    error = ApiError("invalid", message)
+    error.fields = {field: [message]}  # type: ignore[attr-defined]
+    return error
+
+
+_held = threading.local()
+
+
+@contextmanager
+def write_lock() -> Iterator[None]:
+    """On SQLite, queue writers on an OS file lock before BEGIN: SQLite's own busy handler sleeps in steps of up to
+    100 ms, so a burst of concurrent submissions would mostly wait. PostgreSQL needs nothing (row locks)."""
+    if connection.vendor != "sqlite" or getattr(_held, "depth", 0):
+        yield
+        return
+    path = Path(settings.VAR_DIR) / "reporting-write.lock"
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        _held.depth = 1
+        try:
+            yield
+        finally:
+            _held.depth = 0
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def subtree_q(region: Region, field: str) -> Q:
+    low, high = subtree_bounds(region.code, region.level)
+    return Q(**{f"{field}__gte": low, f"{field}__lte": high})
+
+
+def orgs(user: Any, action: str, kinds: tuple[str, ...] | None = None, region: Region | None = None) -> list[Organisation]:
+    """Organisations in which the user's role grants ``action`` (of the given kinds, covering ``region``)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    found = []
+    for membership in user.cached_memberships():
+        org = membership.organisation
+        if action not in ROLE_ACTIONS[membership.role] or (kinds and org.kind not in kinds):
+            continue
+        if region is not None and not region.is_within(org.region):
+            continue
+        if org not in found:
+            found.append(org)
+    return found
+
+
+def _check_lock(obj: Any, lock: int | None) -> None:
+    if lock is not None and int(lock) != obj.lock_version:
+        raise _conflict()
+
+
+def _save_locked(obj: Any, lock: int | None, reason: str) -> None:
+    """Compare-and-set on lock_version: a stale form or a concurrent request gets 409, never overwrites."""
+    expected = obj.lock_version if lock is None else int(lock)
+    with transaction.atomic():
+        updated = type(obj).objects.filter(pk=obj.pk, lock_version=expected).update(lock_version=expected + 1)
+        if not updated:
+            raise _conflict()
+        obj.lock_version = expected + 1
+        obj._change_reason = reason
+        obj.save()  # the full save writes the history row
+
+
+# --- dictionary and resolver --------------------------------------------------------------------------------------
+
+def sync_elements() -> int:
+    """Seed or refresh the DataElement table from the engine's TOML (the officer's data file stays the source)."""
+    created = 0
+    for element in load_elements():
+        _, was_created = DataElement.objects.update_or_create(
+            code=element.code,
+            defaults={"name": element.name, "category": element.category, "definition": element.definition,
+                      "unit": element.unit, "type": element.type, "synonyms": list(element.synonyms),
+                      "source": element.source},
+        )
+        created += was_created
+    return created
+
+
+_RESOLVER: dict[str, Any] = {}
+
+
+def resolver() -> Resolver:
+    """The resolver with every stored mapping; rebuilt when a mapping is added or changed."""
+    stamp = LearntMapping.objects.aggregate(n=Max("updated_at"), m=Max("id"))
+    key = f"{stamp['n']}:{stamp['m']}"
+    if _RESOLVER.get("key") != key:
+        pairs = [(name, code) for name, code in LearntMapping.objects.values_list("name", "element__code")]
+        _RESOLVER["resolver"] = Resolver(learnt_mappings=pairs)
+        _RESOLVER["key"] = key
+    return _RESOLVER["resolver"]
+
+
+def rejected_mappings() -> list[tuple[str, str, str]]:
+    """Stored mappings the dictionary now contradicts: shown to the officer again."""
+    return list(resolver().rejected_mappings)
+
+
+def _elements_by_code() -> dict[str, DataElement]:
+    if not DataElement.objects.exists():
+        sync_elements()
+    return {e.code: e for e in DataElement.objects.all()}
+
+
+def _resolve_fields(channel: ReportingChannel) -> None:
+    res = resolver()
+    elements = _elements_by_code()
+    changed = []
+    for field in channel.fields.all():
+        resolution = res.resolve(field.name)
+        element = elements.get(resolution.element_code or "")
+        if field.element_id != (element.pk if element else None) or field.resolution != resolution.reason:
+            field.element, field.resolution = element, resolution.reason
+            changed.append(field)
+    if changed:
+        ChannelField.objects.bulk_update(changed, ["element", "resolution"])
+        ReportingChannel.objects.filter(pk=channel.pk).update(updated_at=timezone.now())
+
+
+def _queue_unresolved(channel: ReportingChannel) -> None:
+    form = {"id": str(channel.pk), "fields": channel.field_names()}
+    for entry in unresolved_fields([form], resolver=resolver()):
+        item, created = UnresolvedField.objects.get_or_create(
+            region=channel.region, normalised=entry["normalised"][:200],
+            defaults={"names": entry["names"], "channels": [channel.pk], "reason": entry["reason"]},
+        )
+        if not created:
+            item.names = sorted(set(item.names) | set(entry["names"]))
+            item.channels = sorted(set(item.channels) | {channel.pk})
+            if item.status != QueueStatus.OPEN and not channel.fields.filter(element__isnull=True,
+                                                                             name__in=entry["names"]).exists():
+                continue
+            item.status = QueueStatus.OPEN if item.status == QueueStatus.MAPPED else item.status
+            item.save()
+
+
+def map_field(user: Any, item: UnresolvedField, element_code: str | None, *, request: Any = None) -> UnresolvedField:
+    """The officer's answer: the wordings mean ``element_code`` (learnt for every later form), or a datum of its own."""
+    if not orgs(user, Action.CHANGE, REVIEW_KINDS, item.region) and not orgs(user, Action.APPROVE, REVIEW_KINDS, item.region):
+        raise _denied()
+    if item.status != QueueStatus.OPEN:
+        raise ApiError("wrong_state", _("This field has already been dealt with."), status.HTTP_409_CONFLICT)
+    with transaction.atomic():
+        if element_code:
+            element = DataElement.objects.filter(code=element_code).first()
+            if element is None:
+                raise _invalid("element", _("Choose an element of the dictionary."))
+            probe = Resolver(learnt_mappings=[])
+            for name in item.names:
+                try:
+                    probe.learn(name, element.code)
+                except ValueError as refused:
+                    raise _invalid("element", _("“%(name)s” cannot mean %(element)s: %(why)s")
+                                   % {"name": name, "element": element.name, "why": refused}) from None
+            for name in item.names:
+                LearntMapping.objects.update_or_create(
+                    name=name[:200], defaults={"element": element, "region": item.region, "confirmed_by": user})
+            item.element, item.status = element, QueueStatus.MAPPED
+        else:
+            item.status = QueueStatus.NEW_DATUM
+        item.decided_by = user
+        item._change_reason = "mapped"
+        item.save()
+        for channel in ReportingChannel.objects.filter(pk__in=item.channels):
+            _resolve_fields(channel)
+        record(AuditAction.WORKFLOW, user=user, obj=item, request=request, step="map_field",
+               element=element_code or "")
+    return item
+
+
+def mapping_queue(user: Any) -> QuerySet:
+    return restrict(UnresolvedField.objects.select_related("region", "element"), user).filter(status=QueueStatus.OPEN)
+
+
+# --- channels -----------------------------------------------------------------------------------------------------
+
+def registering_orgs(user: Any) -> list[Organisation]:
+    """Agencies at county level (or the county government and its bureaus) that may register channels."""
+    kinds = (OrganisationKind.DEPARTMENT, OrganisationKind.CIVIL_AFFAIRS, OrganisationKind.GOVERNMENT)
+    return [o for o in orgs(user, Action.CHANGE, kinds) if o.region.level == Level.COUNTY]
+
+
+def clean_fields(fields: list[str] | str) -> list[str]:
+    if isinstance(fields, str):
+        fields = [line for chunk in fields.splitlines() for line in chunk.split("\t")]
+    cleaned = []
+    for name in fields:
+        name = str(name).strip()[:200]
+        if name and name not in cleaned:
+            cleaned.append(name)
+    return cleaned
+
+
+def register_channel(user: Any, owner: Organisation, *, name: str, kind: str, frequency: str, notice_days: int,
+                     minutes_per_filing: int, fields: list[str] | str, list_items: list[str] | None = None,
+                     description: str = "", request: Any = None) -> ReportingChannel:
+    if owner not in registering_orgs(user):
+        raise _denied()
+    names = clean_fields(fields)
+    if not names:
+        raise _invalid("fields", _("List the fields the channel asks committees to fill, one a line."))
+    if len(names) > MAX_FIELDS:
+        raise _invalid("fields", _("A channel may have at most %(n)d fields.") % {"n": MAX_FIELDS})
+    if frequency not in Frequency.values:
+        raise _invalid("frequency", _("Choose a frequency."))
+    items = [c.strip() for c in (list_items or []) if c and c.strip()]
+    with transaction.atomic():
+        channel = ReportingChannel(owner=owner, region=owner.region, name=name.strip()[:200], kind=kind,
+                                   frequency=frequency, notice_days=max(0, int(notice_days)),
+                                   minutes_per_filing=max(0, int(minutes_per_filing)), list_items=items,
+                                   description=description, created_by=user)
+        channel._change_reason = "registered"
+        channel.save()
+        ChannelField.objects.bulk_create(ChannelField(channel=channel, position=i, name=n) for i, n in enumerate(names))
+        _resolve_fields(channel)
+        _queue_unresolved(channel)
+        record(AuditAction.WORKFLOW, user=user, obj=channel, request=request, step="register",
+               unlisted=channel.is_unlisted)
+    return channel
+
+
+def can_review(user: Any, channel: ReportingChannel) -> bool:
+    return bool(orgs(user, Action.CHANGE, REVIEW_KINDS, channel.region) or
+                orgs(user, Action.APPROVE, REVIEW_KINDS, channel.region))
+
+
+def _review_guard(user: Any, channel: ReportingChannel, lock: int | None) -> None:
+    if not can_review(user, channel):
+        raise _denied()
+    if channel.status != ChannelStatus.REGISTERED:
+        raise ApiError("wrong_state", _("This channel has already been reviewed."), status.HTTP_409_CONFLICT)
+    _check_lock(channel, lock)
+
+
+def approve_channel(user: Any, channel: ReportingChannel, *, lock: int | None = None, reason: str = "",
+                    request: Any = None) -> ReportingChannel:
+    _review_guard(user, channel, lock)
+    if channel.is_unlisted:
+        raise _invalid("list_items", _("A channel for no list item cannot be approved: Art. 6 covers only the items "
+                                       "on the work list. Reject it or link it to a list item."))
+    if channel.fields.filter(element__isnull=True).exists():
+        raise _invalid("fields", _("Map every field to a data element first (see the mapping queue), so that "
+                                   "committees fill each datum once."))
+    channel.status, channel.review_reason = ChannelStatus.APPROVED, reason
+    channel.reviewed_by, channel.reviewed_at = user, timezone.now()
+    with transaction.atomic():
+        _save_locked(channel, lock, "approved")
+        record(AuditAction.WORKFLOW, user=user, obj=channel, request=request, step="approve")
+    return channel
+
+
+def reject_channel(user: Any, channel: ReportingChannel, *, reason: str, lock: int | None = None,
+                   request: Any = None) -> ReportingChannel:
+    _review_guard(user, channel, lock)
+    if not reason.strip():
+        raise _invalid("reason", _("Give the reason for the rejection."))
+    channel.status, channel.review_reason = ChannelStatus.REJECTED, reason.strip()
+    channel.reviewed_by, channel.reviewed_at = user, timezone.now()
+    with transaction.atomic():
+        _save_locked(channel, lock, "rejected")
+        record(AuditAction.WORKFLOW, user=user, obj=channel, request=request, step="reject", reason=reason)
+    return channel
+
+
+def merge_channel(user: Any, channel: ReportingChannel, into: ReportingChannel, *, reason: str = "",
+                  lock: int | None = None, request: Any = None) -> ReportingChannel:
+    """Fold a channel into an approved one: its data the other lacks become fields of the other, and the agency
+    receives its form from the integrated channel's store (its own field names are kept for its export)."""
+    _review_guard(user, channel, lock)
+    if into.pk == channel.pk or into.region_id != channel.region_id or into.status != ChannelStatus.APPROVED:
+        raise _invalid("into", _("Merge into another approved channel of the same county."))
+    if channel.fields.filter(element__isnull=True).exists():
+        raise _invalid("fields", _("Map every field to a data element first (see the mapping queue), so that "
+                                   "committees fill each datum once."))
+    with transaction.atomic():
+        have = set(into.fields.values_list("element_id", flat=True))
+        position = into.fields.count()
+        added = []
+        for field in channel.fields.all():
+            if field.element_id not in have:
+                added.append(ChannelField(channel=into, position=position, name=field.name, element_id=field.element_id,
+                                          resolution=field.resolution))
+                have.add(field.element_id)
+                position += 1
+        ChannelField.objects.bulk_create(added)
+        into.list_items = sorted(set(into.list_items) | set(channel.list_items))
+        into._change_reason = f"absorbed channel {channel.pk}"
+        into.save(update_fields=["list_items", "updated_at"])
+        channel.status, channel.merged_into, channel.review_reason = ChannelStatus.MERGED, into, reason
+        channel.reviewed_by, channel.reviewed_at = user, timezone.now()
+        _save_locked(channel, lock, "merged")
+        record(AuditAction.WORKFLOW, user=user, obj=channel, request=request, step="merge", into=into.pk,
+               fields_added=len(added))
+    return channel
+
+
+def as_form(channel: ReportingChannel, year: int | None = None) -> dict[str, Any]:
+    """A channel in the shape of the §8 analysis input."""
+    year = year or timezone.localdate().year
+    return {
+        "id": str(channel.pk), "agency": channel.owner.name, "name": channel.name, "kind": channel.kind,
+        "frequency": channel.frequency, "deadline_days": channel.notice_days,
+        "in_annual_plan": in_any_plan(channel, year) or has_exception(channel, year),
+        "list_item": ",".join(channel.list_items), "fields": channel.field_names(),
+    }
+
+
+def in_any_plan(channel: ReportingChannel, year: int) -> bool:
+    return PlanEntry.objects.filter(channel=channel, plan__year=year, plan__status=PlanStatus.PUBLISHED).exists()
+
+
+def has_exception(channel: ReportingChannel, year: int) -> bool:
+    return channel.exceptions.filter(year=year, status=ExceptionStatus.APPROVED).exists()
+
+
+def channels_of_county(user: Any, county: Region) -> QuerySet:
+    return restrict(ReportingChannel.objects.filter(region=county), user).select_related("owner", "region")
+
+
+@dataclass
+class Burden:
+    filings: int
+    fields: int
+    hours: float
+
+
+def _burden(channels: list[ReportingChannel], integrated: bool) -> Burden:
+    """Per committee per year. Before integration every channel is filled in full at its own frequency; after,
+    each datum is entered once per period of the most frequent channel that asks it (fill once, use many)."""
+    filings = sum(conf.filings_per_year(c.frequency) for c in channels)
+    if not integrated:
+        fields = sum(len(c.fields.all()) * conf.filings_per_year(c.frequency) for c in channels)
+        minutes = sum(c.minutes_per_filing * conf.filings_per_year(c.frequency) for c in channels)
+        return Burden(filings, fields, round(minutes / 60, 1))
+    per_datum: dict[Any, tuple[int, float]] = {}
+    for c in channels:
+        fs = list(c.fields.all())
+        per_field = c.minutes_per_filing / len(fs) if fs else 0
+        for f in fs:
+            key = f.element_id or f"n:{f.name}"
+            n = conf.filings_per_year(c.frequency)
+            old = per_datum.get(key, (0, 0.0))
+            per_datum[key] = (max(old[0], n), max(old[1], per_field))
+    fields = sum(n for n, _m in per_datum.values())
+    minutes = sum(n * m for n, m in per_datum.values())
+    return Burden(filings, fields, round(minutes / 60, 1))
+
+
+def county_review(user: Any, county: Region, year: int | None = None) -> dict[str, Any]:
+    """What the county sees: every channel reaching its committees, the §8 analysis of those still in force, and
+    the burden per committee per year before and after integration."""
+    year = year or timezone.localdate().year
+    channels = list(channels_of_county(user, county).prefetch_related("fields"))
+    live = [c for c in channels if c.status in (ChannelStatus.REGISTERED, ChannelStatus.APPROVED)]
+    forms = [as_form(c, year) for c in live]
+    analysis = analyze(forms, resolver=resolver())
+    by_id = {str(c.pk): c for c in channels}
+    before = _burden([c for c in channels if c.status != ChannelStatus.REJECTED], integrated=False)
+    after = _burden([c for c in channels if c.status == ChannelStatus.APPROVED], integrated=True)
+    return {"year": year, "channels": channels, "analysis": analysis, "by_id": by_id, "before": before,
+            "after": after, "pending": [c for c in channels if c.status == ChannelStatus.REGISTERED]}
+
+
+def review_counties(user: Any) -> list[Region]:
+    found = []
+    for org in orgs(user, Action.VIEW, REVIEW_KINDS + (OrganisationKind.DEPARTMENT,)):
+        if org.region.level == Level.COUNTY and org.region not in found:
+            found.append(org.region)
+    return found
+
+
+# --- annual plans and exceptions --------------------------------------------------------------------------------
+
+def plan_orgs(user: Any) -> list[Organisation]:
+    return [o for o in orgs(user, Action.CHANGE, PLAN_KINDS) if o.region.level == Level.TOWNSHIP]
+
+
+def plan_for(user: Any, township: Region, year: int) -> ReportingPlan:
+    if not any(o.region == township for o in plan_orgs(user)):
+        raise _denied()
+    plan, created = ReportingPlan.objects.get_or_create(region=township, year=year)
+    if created:
+        record(AuditAction.CREATE, user=user, obj=plan, step="plan_created")
+    return plan
+
+
+def county_of(region: Region) -> Region | None:
+    return Region.objects.filter(code=region.code[:6] + "000000").first()
+
+
+def plannable_channels(plan: ReportingPlan) -> QuerySet:
+    county = county_of(plan.region)
+    return ReportingChannel.objects.filter(region=county, status=ChannelStatus.APPROVED).select_related("owner")
+
+
+def set_plan_entry(user: Any, plan: ReportingPlan, channel: ReportingChannel, due: str, *, lock: int | None = None,
+                   request: Any = None) -> PlanEntry:
+    if not any(o.region == plan.region for o in plan_orgs(user)):
+        raise _denied()
+    if plan.status != PlanStatus.DRAFT:
+        raise ApiError("wrong_state", _("The plan is published: the year's reporting is fixed (Art. 6(1)). "
+                                        "A channel outside it needs an exception approved by the county."),
+                       status.HTTP_409_CONFLICT)
+    if not plannable_channels(plan).filter(pk=channel.pk).exists():
+        raise _invalid("channel", _("Only channels the county has approved can be planned."))
+    if not due.strip():
+        raise _invalid("due", _("Say when it is due (for example: by the 5th of each month)."))
+    with transaction.atomic():
+        _check_lock(plan, lock)
+        entry, _c = PlanEntry.objects.update_or_create(plan=plan, channel=channel,
+                                                       defaults={"frequency": channel.frequency, "due": due.strip()[:100]})
+        _save_locked(plan, lock, "entry")
+        record(AuditAction.UPDATE, user=user, obj=plan, request=request, step="plan_entry", channel=channel.pk)
+    return entry
+
+
+def publish_plan(user: Any, plan: ReportingPlan, *, lock: int | None = None, request: Any = None) -> ReportingPlan:
+    if not any(o.region == plan.region for o in plan_orgs(user)):
+        raise _denied()
+    if plan.status != PlanStatus.DRAFT:
+        raise ApiError("wrong_state", _("The plan is already published."), status.HTTP_409_CONFLICT)
+    if not plan.entries.exists():
+        raise _invalid("entries", _("Add at least one channel to the plan."))
+    plan.status, plan.published_at, plan.published_by = PlanStatus.PUBLISHED, timezone.now(), user
+    with transaction.atomic():
+        _save_locked(plan, lock, "published")
+        record(AuditAction.WORKFLOW, user=user, obj=plan, request=request, step="publish_plan")
+    return plan
+
+
+def request_exception(user: Any, channel: ReportingChannel, year: int, reason: str, *,
+                      request: Any = None) -> PlanException:
+    if channel.owner not in registering_orgs(user):
+        raise _denied()
+    if channel.status != ChannelStatus.APPROVED:
+        raise _invalid("channel", _("Only an approved channel can be sent to committees."))
+    if not reason.strip():
+        raise _invalid("reason", _("Say why this reporting cannot wait for next year's plan."))
+    exc = PlanException(channel=channel, year=year, reason=reason.strip(), requested_by=user)
+    exc._change_reason = "requested"
+    exc.save()
+    record(AuditAction.WORKFLOW, user=user, obj=exc, request=request, step="request_exception")
+    return exc
+
+
+def decide_exception(user: Any, exc: PlanException, approve: bool, note: str = "", *,
+                     request: Any = None) -> PlanException:
+    if not orgs(user, Action.APPROVE, (OrganisationKind.GOVERNMENT,), exc.channel.region):
+        raise _denied()
+    if exc.status != ExceptionStatus.REQUESTED:
+        raise ApiError("wrong_state", _("This exception has already been decided."), status.HTTP_409_CONFLICT)
+    exc.status = ExceptionStatus.APPROVED if approve else ExceptionStatus.REJECTED
+    exc.decided_by, exc.decided_at, exc.decision_note = user, timezone.now(), note
+    exc._change_reason = exc.status
+    exc.save()
+    record(AuditAction.WORKFLOW, user=user, obj=exc, request=request, step="decide_exception", approved=approve)
+    return exc
+
+
+def exceptions_to_decide(user: Any) -> QuerySet:
+    regions = [o.region for o in orgs(user, Action.APPROVE, (OrganisationKind.GOVERNMENT,))]
+    q = Q(pk__in=[])
+    for region in regions:
+        q |= subtree_q(region, "channel__region__code")
+    return PlanException.objects.filter(q, status=ExceptionStatus.REQUESTED).select_related("channel__owner")
+
+
+# --- committees: calendar, value store, submissions -------------------------------------------------------------
+
+def period_key(frequency: str, on: date) -> str:
+    if frequency == Frequency.DAILY:
+        return on.isoformat()
+    if frequency == Frequency.WEEKLY:
+        iso = on.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+    if frequency == Frequency.MONTHLY:
+        return f"{on.year}-{on.month:02d}"
+    if frequency == Frequency.QUARTERLY:
+        return f"{on.year}-Q{(on.month - 1) // 3 + 1}"
+    if frequency == Frequency.SEMIANNUAL:
+        return f"{on.year}-H{1 if on.month <= 6 else 2}"
+    return str(on.year)
+
+
+def committees_of(user: Any) -> list[Region]:
+    return [o.region for o in orgs(user, Action.CHANGE, (OrganisationKind.COMMITTEE,)) if o.region.level == Level.VILLAGE]
+
+
+def committee_plan(committee: Region, year: int) -> ReportingPlan | None:
+    township = Region.objects.filter(code=committee.code[:9] + "000").first()
+    return ReportingPlan.objects.filter(region=township, year=year, status=PlanStatus.PUBLISHED).first()
+
+
+def active_channels(committee: Region, on: date | None = None) -> list[tuple[ReportingChannel, str]]:
+    """(channel, when due) for every channel that may reach the committee this year: in the township's published
+    plan, or outside it on an exception the county approved (一事一报). Nothing else is ever asked of it."""
+    on = on or timezone.localdate()
+    plan = committee_plan(committee, on.year)
+    out: list[tuple[ReportingChannel, str]] = []
+    if plan:
+        for entry in plan.entries.select_related("channel__owner").filter(channel__status=ChannelStatus.APPROVED):
+            out.append((entry.channel, entry.due))
+    county = county_of(committee)
+    planned = {c.pk for c, _d in out}
+    for exc in PlanException.objects.filter(channel__region=county, year=on.year, status=ExceptionStatus.APPROVED,
+                                            channel__status=ChannelStatus.APPROVED).select_related("channel__owner"):
+        if exc.channel.pk not in planned:
+            out.append((exc.channel, _("exception approved by the county")))
+            planned.add(exc.channel.pk)
+    return out
+
+
+def channel_for_submission(user: Any, pk: int) -> ReportingChannel:
+    """A channel a committee user may submit to: any channel of its own county (whether it may reach the committee
+    is decided afterwards, with a clear answer); for anyone else the usual scope. Otherwise 404."""
+    from django.http import Http404
+
+    channel = restrict(ReportingChannel.objects.all(), user).filter(pk=pk).first()
+    if channel is None:
+        counties = {c.code[:6] + "000000" for c in committees_of(user)}
+        channel = ReportingChannel.objects.filter(pk=pk, region__code__in=counties).first()
+    if channel is None:
+        raise Http404
+    return channel
+
+
+def may_reach(channel: ReportingChannel, committee: Region, on: date | None = None) -> bool:
+    return any(c.pk == channel.pk for c, _d in active_channels(committee, on))
+
+
+@dataclass
+class SheetRow:
+    element: DataElement
+    period: str
+    value: str | None
+    lock_version: int | None
+    prefill: str | None
+    prefill_period: str | None
+    channels: list[ReportingChannel]
+
+
+def data_sheet(committee: Region, on: date | None = None) -> list[SheetRow]:
+    """Every datum the committee's channels need now, once per (element, period); values already entered are
+    filled in, and a value of an earlier period is offered as the prefill."""
+    on = on or timezone.localdate()
+    rows: dict[tuple[int, str], SheetRow] = {}
+    for channel, _due in active_channels(committee, on):
+        period = period_key(channel.frequency, on)
+        for field in channel.fields.select_related("element"):
+            if field.element is None:
+                continue
+            row = rows.get((field.element_id, period))
+            if row is None:
+                row = rows[(field.element_id, period)] = SheetRow(field.element, period, None, None, None, None, [])
+            if channel not in row.channels:
+                row.channels.append(channel)
+    values = ElementValue.objects.filter(committee=committee, element_id__in={k[0] for k in rows})
+    latest: dict[int, ElementValue] = {}
+    for v in values.order_by("element_id", "-updated_at"):
+        latest.setdefault(v.element_id, v)
+        row = rows.get((v.element_id, v.period))
+        if row:
+            row.value, row.lock_version = v.value, v.lock_version
+    for row in rows.values():
+        if row.value is None and row.element.pk in latest:
+            row.prefill, row.prefill_period = latest[row.element.pk].value, latest[row.element.pk].period
+    return sorted(rows.values(), key=lambda r: (r.element.category, r.element.code, r.period))
+
+
+def _check_value(element: DataElement, value: str) -> str:
+    value = value.strip()
+    if len(value) > MAX_VALUE:
+        raise _invalid(element.code, _("%(name)s: at most %(n)d characters.") % {"name": element.name, "n": MAX_VALUE})
+    if element.type == "int" and value:
+        try:
+            if int(value) < 0:
+                raise ValueError
+        except ValueError:
+            raise _invalid(element.code, _("%(name)s: enter a whole number of at least 0.") % {"name": element.name}) from None
+    if element.type == "decimal" and value:
+        try:
+            float(value)
+        except ValueError:
+            raise _invalid(element.code, _("%(name)s: enter a number.") % {"name": element.name}) from None
+    return value
+
+
+def store_values(user: Any, committee: Region, entries: list[tuple[DataElement, str, str, int | None]],
+                 *, reason: str = "entered") -> int:
+    """Write (element, period, value, lock_version seen) into the store. A value changed by someone else since the
+    form was read is a 409 — never silently overwritten. Returns the number of values written."""
+    cleaned = [(e, p, _check_value(e, v), lock) for e, p, v, lock in entries]
+    keys = {(e.pk, p) for e, p, _v, _l in cleaned}
+    existing = {(v.element_id, v.period): v for v in ElementValue.objects.select_for_update().filter(
+        committee=committee, element_id__in={k[0] for k in keys}, period__in={k[1] for k in keys})}
+    new, changed = [], []
+    for element, period, value, lock in cleaned:
+        current = existing.get((element.pk, period))
+        if current is None:
+            if lock not in (None, 0) or value == "":
+                if lock not in (None, 0):
+                    raise _conflict()
+                continue
+            new.append(ElementValue(committee=committee, element=element, period=period, value=value, entered_by=user))
+        else:
+            if lock is not None and lock != current.lock_version:
+                raise _conflict()
+            if current.value != value and value != "":
+                current.value, current.entered_by = value, user
+                current.lock_version += 1
+                current.updated_at = timezone.now()
+                changed.append(current)
+    if new:
+        bulk_create_with_history(new, ElementValue, default_user=user if user.is_authenticated else None,
+                                 default_change_reason=reason)
+    if changed:
+        bulk_update_with_history(changed, ElementValue, ["value", "entered_by", "lock_version", "updated_at"],
+                                 default_user=user if user.is_authenticated else None, default_change_reason=reason)
+    return len(new) + len(changed)
+
+
+def assemble(user: Any, committee: Region, channel: ReportingChannel, period: str,
+             fields: list[ChannelField] | None = None) -> Submission | None:
+    """Build the channel's form from the store, in its own field names; None while a datum is missing."""
+    fields = list(channel.fields.all()) if fields is None else fields
+    values = dict(ElementValue.objects.filter(committee=committee, period=period,
+                                              element_id__in=[f.element_id for f in fields])
+                  .values_list("element_id", "value"))
+    if any(f.element_id not in values for f in fields):
+        return None
+    data = {f.name: values[f.element_id] for f in fields}
+    sub = Submission.objects.filter(channel=channel, committee=committee, period=period).first()
+    if sub is None:
+        try:
+            with transaction.atomic():
+                sub = Submission(channel=channel, committee=committee, period=period, data=data, submitted_by=user)
+                sub._change_reason = "submitted"
+                sub.save()
+            return sub
+        except IntegrityError:  # a concurrent request assembled it first: fall through and compare
+            sub = Submission.objects.get(channel=channel, committee=committee, period=period)
+    if sub.data != data:
+        sub.data, sub.revision, sub.submitted_by, sub.pulled_at = data, sub.revision + 1, user, None
+        sub._change_reason = "values changed"
+        sub.save()
+    return sub
+
+
+def fill_sheet(user: Any, committee: Region, values: dict[tuple[str, str], tuple[str, int | None]], *,
+               on: date | None = None, request: Any = None) -> list[Submission]:
+    """The committee's one entry: store the values, then assemble every channel whose data are complete."""
+    if committee not in committees_of(user):
+        raise _denied()
+    on = on or timezone.localdate()
+    elements = {e.code: e for e in DataElement.objects.filter(code__in={code for code, _p in values})}
+    entries = [(elements[code], period, value, lock) for (code, period), (value, lock) in values.items()
+               if code in elements]
+    with transaction.atomic():
+        written = store_values(user, committee, entries)
+        subs = []
+        for channel, _due in active_channels(committee, on):
+            sub = assemble(user, committee, channel, period_key(channel.frequency, on))
+            if sub:
+                subs.append(sub)
+        record(AuditAction.WORKFLOW, user=user, obj=committee, request=request, step="fill_values", written=written,
+               submissions=len(subs))
+    return subs
+
+
+_FIELDS: dict[tuple[int, Any], list[ChannelField]] = {}
+
+
+def _channel_fields(channel: ReportingChannel) -> list[ChannelField]:
+    """A channel's fields with their elements, cached per process until the channel changes (a merge or a mapping
+    touches updated_at): a burst of submissions reads them once, not 16,727 times."""
+    stamp = ReportingChannel.objects.filter(pk=channel.pk).values_list("updated_at", flat=True).first()
+    key = (channel.pk, stamp)
+    found = _FIELDS.get(key)
+    if found is None:
+        if len(_FIELDS) > 5000:
+            _FIELDS.clear()
+        found = _FIELDS[key] = list(channel.fields.select_related("element"))
+    return found
+
+
+@dataclass
+class PreparedSubmission:
+    user: Any
+    committee: Region
+    channel: ReportingChannel
+    period: str
+    fields: list[ChannelField]
+    entries: list[tuple[DataElement, str, str, int | None]]
+
+
+def prepare_submission(user: Any, committee: Region, channel: ReportingChannel, period: str,
+                       values: dict[str, str]) -> PreparedSubmission:
+    """API path, reads only: who may submit, whether the channel may reach the committee, which data the values are
+    (by element code or by the channel's own field names)."""
+    if committee not in committees_of(user):
+        raise _denied()
+    if not may_reach(channel, committee):
+        raise ApiError("not_in_plan", _("This channel is neither in the annual plan of the committee's township nor "
+                                        "covered by an exception approved by the county (Art. 6(1))."),
+                       status.HTTP_409_CONFLICT)
+    fields = _channel_fields(channel)
+    by_name = {f.name: f.element for f in fields}
+    by_code = {f.element.code: f.element for f in fields if f.element}
+    entries = []
+    for key, value in values.items():
+        element = by_code.get(key) or by_name.get(key)
+        if element is None:
+            raise _invalid(f"values.{key}", _("Not a field of this channel."))
+        entries.append((element, period, "" if value is None else str(value), None))
+    return PreparedSubmission(user, committee, channel, period, fields, entries)
+
+
+def commit_submission(prepared: PreparedSubmission, revision: int | None = None) -> Submission:
+    """Store the values and assemble the form, in one short write transaction; a stale revision is a 409."""
+    p = prepared
+    with write_lock(), transaction.atomic():
+        current = Submission.objects.filter(channel=p.channel, committee=p.committee, period=p.period).first()
+        if current is not None and revision != current.revision:
+            raise _conflict()
+        store_values(p.user, p.committee, p.entries, reason="submitted")
+        sub = assemble(p.user, p.committee, p.channel, p.period, fields=p.fields)
+        if sub is None:
+            have = set(ElementValue.objects.filter(committee=p.committee, period=p.period).values_list(
+                "element_id", flat=True))
+            missing = [f.name for f in p.fields if f.element_id not in have]
+            raise _invalid("values", _("Missing: %(names)s") % {"names": "、".join(missing[:20])})
+    return sub
+
+
+def submit_channel(user: Any, committee: Region, channel: ReportingChannel, period: str, values: dict[str, str], *,
+                   revision: int | None = None) -> Submission:
+    return commit_submission(prepare_submission(user, committee, channel, period, values), revision)
+
+
+def replayed(user: Any, key: str | None) -> tuple[dict[str, Any], int] | None:
+    """The stored answer to an idempotency key already used by this user, if any."""
+    if not key:
+        return None
+    found = IdempotencyRecord.objects.filter(user=user, key=key[:100]).first()
+    return (found.response, found.status_code) if found else None
+
+
+def idempotent(user: Any, key: str | None, func: Any) -> tuple[dict[str, Any], int]:
+    """Run ``func() -> (body, status)`` once per (user, key); a retry gets the stored answer."""
+    if not key:
+        return func()
+    key = key[:100]
+    found = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if found:
+        return found.response, found.status_code
+    try:
+        with write_lock(), transaction.atomic():
+            body, code = func()
+            IdempotencyRecord.objects.create(user=user, key=key, response=body, status_code=code)
+        return body, code
+    except IntegrityError:
+        found = IdempotencyRecord.objects.get(user=user, key=key)
+        return found.response, found.status_code
+
+
+def received(user: Any) -> QuerySet:
+    """Submissions an agency receives: of its own channels (the county civil-affairs bureau and government see all)."""
+    qs = restrict(Submission.objects.select_related("channel__owner", "committee"), user)
+    own = [o for o in orgs(user, Action.VIEW) if o.kind not in REVIEW_KINDS]
+    if orgs(user, Action.VIEW, REVIEW_KINDS):
+        return qs
+    return qs.filter(Q(channel__owner__in=own) | Q(channel__merged__owner__in=own)).distinct()
+
+
+def form_for_agency(sub: Submission, agency: Organisation) -> dict[str, Any]:
+    """A merged channel's agency still receives its own form: its field names, filled from the integrated store."""
+    merged = sub.channel.merged.filter(owner=agency).prefetch_related("fields").first()
+    if merged is None:
+        return sub.data
+    values = {f.element_id: sub.data.get(f.name) for f in sub.channel.fields.all()}
+    return {f.name: values.get(f.element_id) for f in merged.fields.all()}
+
+
+def mark_pulled(subs: list[Submission]) -> None:
+    Submission.objects.filter(pk__in=[s.pk for s in subs], pulled_at__isnull=True).update(pulled_at=timezone.now())

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 
 from regions.choices import Level, OrganisationKind
 from regions.codes import InvalidCode, normalise
@@ -50,7 +51,11 @@ def committee(request: HttpRequest, code: str) -> HttpResponse:
     organisation = Organisation.objects.filter(region=region, kind=OrganisationKind.COMMITTEE).first()
     return render(request, "portal/committee.html", {
         "region": region, "ancestors": region.ancestors(), "organisation": organisation, "need_not_do": NEED_NOT_DO,
-        "sections": sections_for(request, region),
+        "sections": [
+            # Each section template may read its values at top level or under `section`.
+            render_to_string(s.template, {**s.context, "section": s.context, "region": region}, request=request)
+            for s in sections_for(request, region)
+        ],
     })
 
 

@@ -29,8 +29,12 @@ class LoginView(auth_views.LoginView):
         return context
 
 
-def locked_out(request: HttpRequest, credentials: dict | None = None, *args: Any, **kwargs: Any) -> HttpResponse:
-    record(AuditAction.LOCKED_OUT, request=request, username=str((credentials or {}).get("username", ""))[:150])
+def locked_out(request: HttpRequest, original_response: Any = None, credentials: dict | None = None, *args: Any, **kwargs: Any) -> HttpResponse:
+    # django-axes 8 calls (request, original_response, credentials); older versions (request, credentials).
+    if isinstance(original_response, dict) and credentials is None:
+        credentials = original_response
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    record(AuditAction.LOCKED_OUT, request=request, username=str(username)[:150])
     if request.path.startswith("/api/"):
         from core.api import json_error
 

@@ -45,7 +45,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         "ancestors": region.ancestors(),
         "children": children,
         "counts": subtree_counts(region),
-        "child_level": Level(region.level + 1).label,
+        # usually the next level; a city without counties (东莞市) has townships directly below it
+        "child_level": Level(children[0][0].level if children else region.level + 1).label,
         "former": region.code_changes.all()[:10],
     }
     return render(request, "regions/detail.html", context)

@@ -19,7 +19,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201
 
 @pytest.fixture(autouse=True)
 def _fast_hashing_and_clean_cache(settings):  # noqa: ANN001, ANN202
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.Argon2PasswordHasher"]
     from django.core.cache import cache
 
     cache.clear()

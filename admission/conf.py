@@ -33,3 +33,25 @@ def name_weight() -> float:
 def rules_dirs() -> list[Path]:
     extra = _setting("ADMISSION_RULES_DIRS", ()) or ()
     return [RULES_DIR, *(Path(p) for p in extra)]  # type: ignore[union-attr]
+
+
+# --- Workflows (part 2) -------------------------------------------------------------------------------------------
+# ADMISSION_MIN_NOTICE_DAYS   requests giving committees fewer days than this before the deadline are flagged (default 5,
+#                             as DESIGN.md §8 uses for rush reporting)
+# ADMISSION_MAX_TEXT          longest title + content the public check accepts (check time grows with length)
+# ADMISSION_PLAQUES_FILE      TOML file of the standard plaque set of a committee (default admission/data/plaques.toml)
+DEFAULT_MIN_NOTICE_DAYS = 5
+DEFAULT_MAX_TEXT = 10_000
+PLAQUES_FILE = Path(__file__).resolve().parent / "data" / "plaques.toml"
+
+
+def min_notice_days() -> int:
+    return int(_setting("ADMISSION_MIN_NOTICE_DAYS", DEFAULT_MIN_NOTICE_DAYS))  # type: ignore[call-overload]
+
+
+def max_text() -> int:
+    return int(_setting("ADMISSION_MAX_TEXT", DEFAULT_MAX_TEXT))  # type: ignore[call-overload]
+
+
+def plaques_file() -> Path:
+    return Path(_setting("ADMISSION_PLAQUES_FILE", PLAQUES_FILE))  # type: ignore[arg-type]

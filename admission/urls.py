@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "admission"
-urlpatterns: list = []
+urlpatterns = [
+    path("check/", views.check_page, name="check"),
+    path("plaques/", views.plaques, name="plaques"),
+    path("requests/", views.request_list, name="requests"),
+    path("requests/new/", views.request_new, name="request_new"),
+    path("requests/<int:pk>/", views.request_detail, name="request"),
+    path("requests/<int:pk>/<str:step>/", views.request_step, name="request_step"),
+    path("attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:pk>/", views.target_detail, name="target"),
+    path("inbox/<int:pk>/<str:step>/", views.target_step, name="target_step"),
+]

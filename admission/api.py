@@ -42,7 +42,7 @@ class ApprovalSerializer(serializers.Serializer):
     document = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
 
 
-class CheckRequestSerializer(serializers.Serializer):
+class AdmissionCheckRequestSerializer(serializers.Serializer):
     region = serializers.CharField(max_length=32, help_text="12-digit division code of a village or residents' committee")
     title = serializers.CharField(allow_blank=True, trim_whitespace=False)
     content = serializers.CharField(allow_blank=True, trim_whitespace=False)
@@ -76,7 +76,7 @@ class FindingSerializer(serializers.Serializer):
     evidence = serializers.CharField()
 
 
-class CheckResponseSerializer(serializers.Serializer):
+class AdmissionCheckResponseSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Decision.values)
     matched_items = MatchedItemSerializer(many=True)
     findings = FindingSerializer(many=True)
@@ -86,7 +86,7 @@ class CheckResponseSerializer(serializers.Serializer):
 def parse_check(data: Any) -> tuple[Region, services.CheckInput]:
     if not isinstance(data, dict):
         raise ApiError("invalid", _("Send a JSON object with `region`, `title` and `content`."))
-    serializer = CheckRequestSerializer(data=data)
+    serializer = AdmissionCheckRequestSerializer(data=data)
     serializer.is_valid(raise_exception=True)
     values = serializer.validated_data
     committee = call(services.committee_by_code, values["region"])
@@ -107,7 +107,7 @@ class AdmissionCheckView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "public_check"
 
-    @extend_schema(request=CheckRequestSerializer, responses={200: CheckResponseSerializer},
+    @extend_schema(request=AdmissionCheckRequestSerializer, responses={200: AdmissionCheckResponseSerializer},
                    summary="Check a work request for a committee (admit / reject / purchase_service)")
     def post(self, request: Request) -> Response:
         committee, data = parse_check(request.data)

@@ -40,7 +40,7 @@ def _base_url(request: Request) -> str:
 # --- Public -------------------------------------------------------------------------------------------------------
 
 
-class CheckRequestSerializer(serializers.Serializer):
+class CertificateCheckRequestSerializer(serializers.Serializer):
     region = serializers.CharField(max_length=32, help_text="12-digit division code of a village or residents' committee")
     text = serializers.CharField(max_length=matcher.MAX_TEXT_LENGTH, trim_whitespace=False)
     date = serializers.DateField(required=False, allow_null=True, default=None, input_formats=["%Y-%m-%d"])
@@ -63,7 +63,7 @@ class ProhibitedSerializer(serializers.Serializer):
     handled_by = serializers.CharField()
 
 
-class CheckResponseSerializer(serializers.Serializer):
+class CertificateCheckResponseSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[matcher.MAY_ISSUE, matcher.MUST_NOT_ISSUE, matcher.NOT_LISTED])
     certificate = CheckedCertificateSerializer(allow_null=True)
     prohibited = ProhibitedSerializer(allow_null=True)
@@ -78,12 +78,12 @@ class CertificateCheckView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "public_check"
 
-    @extend_schema(request=CheckRequestSerializer, responses={200: CheckResponseSerializer},
+    @extend_schema(request=CertificateCheckRequestSerializer, responses={200: CertificateCheckResponseSerializer},
                    summary="Check a certificate request (may_issue / must_not_issue / not_listed)")
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
             raise ApiError("invalid", _("Send a JSON object with `region` and `text`."))
-        serializer = CheckRequestSerializer(data=request.data)
+        serializer = CertificateCheckRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
         committee = call(services.committee_by_code, values["region"])

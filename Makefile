@@ -47,7 +47,7 @@ lint: test-venv
 check: test-venv
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	QINGDAN_ENV=production DJANGO_SECRET_KEY=ci-$$(head -c 32 /dev/urandom | base64 | tr -dc A-Za-z0-9) \
+	QINGDAN_ENV=production DJANGO_SECRET_KEY=ci-$$(head -c 96 /dev/urandom | base64 | tr -dc A-Za-z0-9) \
 		DJANGO_ALLOWED_HOSTS=qingdan.example.gov.cn SUPERVISION_IDENTITY_KEY=ci-key $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 bench: test-venv

@@ -291,7 +291,8 @@ class RequestStepView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=RequestStepSerializer, responses={200: RequestSerializer}, summary="A workflow step of a request")
+    @extend_schema(request=RequestStepSerializer, responses={200: RequestSerializer}, summary="A workflow step of a request",
+                   operation_id="admission_requests_step")
     def post(self, request: Request, pk: int, step: str) -> Response:
         data = RequestStepSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -259,6 +259,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set shared by several serializers (drf-spectacular warns, and check --deploy fails, otherwise).
+    "ENUM_NAME_OVERRIDES": {
+        "AdmissionDecisionEnum": "admission.choices.Decision",
+        "AdmissionRequestKindEnum": "admission.choices.RequestKind",
+        "CertificateDecisionEnum": ["may_issue", "must_not_issue", "not_listed"],
+        "ReportingChannelKindEnum": "reporting.choices.ChannelKind",
+        "ReportingFrequencyEnum": "reporting.choices.Frequency",
+        "AnalyzeFormKindEnum": ["ledger", "report", "group", "app"],
+        "AnalyzeFormFrequencyEnum": ["daily", "weekly", "monthly", "quarterly", "semiannual", "annual", "adhoc"],
+        "InspectionVisitKindEnum": "assessment.choices.VisitKind",
+        "OrganisationKindEnum": "regions.choices.OrganisationKind",
+    },
 }
 
 LOGGING = {

@@ -200,7 +200,7 @@ class ReviewSerializer(serializers.Serializer):
 class ChannelReviewView(APIView):
     """County review of a channel: approve, merge (into another approved channel) or reject."""
 
-    @extend_schema(request=ReviewSerializer, responses={200: ChannelSerializer})
+    @extend_schema(request=ReviewSerializer, responses={200: ChannelSerializer}, operation_id="reporting_channels_review")
     def post(self, request: Request, pk: int, step: str) -> Response:
         channel = get_scoped_object_or_404(ReportingChannel.objects.all(), request.user, request=request, pk=pk)
         data = ReviewSerializer(data=request.data)

@@ -1,8 +1,6 @@
 """Pages of the admission app: the public check, work requests and their review, the committees' inbox, purchases of
 services and secondments, the standard plaque set. Every decision is taken by admission.services."""
 
-import csv
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +14,7 @@ from rest_framework.exceptions import APIException
 
 from core.api import _flatten
 from core.audit import record
-from core.exports import safe_cell
+from core.exports import table_response
 from core.models import AuditAction
 from core.scoping import get_scoped_object_or_404, restrict
 from portal.regulation import regulation
@@ -126,29 +124,7 @@ def _export(request: HttpRequest, qs: Any, fmt: str) -> HttpResponse:
         _("yes") if r.overridden else _("no"), r.review_reason,
     ] for r in qs[:10000]]
     record(AuditAction.EXPORT, user=request.user, request=request, what="admission requests", rows=len(rows), format=fmt)
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "work requests"
-        sheet.append(EXPORT_COLUMNS)
-        for row in rows:
-            sheet.append([safe_cell(v) for v in row])
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(buffer.getvalue(),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = 'attachment; filename="work-requests.xlsx"'
-        return response
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="work-requests.csv"'
-    return response
+    return table_response("work-requests", EXPORT_COLUMNS, rows, fmt)
 
 
 @login_required

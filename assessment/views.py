@@ -2,8 +2,6 @@
 public checker. Every decision is taken by assessment.services; these views only show and forward."""
 
 import contextlib
-import csv
-import io
 from datetime import date
 from typing import Any
 
@@ -20,7 +18,7 @@ from rest_framework.exceptions import APIException
 from accounts.choices import Action
 from core.api import _flatten
 from core.audit import record
-from core.exports import safe_cell
+from core.exports import table_response
 from core.models import AuditAction
 from core.scoping import get_scoped_object_or_404, restrict
 from regions.models import Region
@@ -299,26 +297,7 @@ def _export_results(request: HttpRequest, results: Any, fmt: str) -> HttpRespons
 
 
 def _export(name: str, header: list[str], rows: list[list[Any]], fmt: str) -> HttpResponse:
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        ws = wb.active
-        ws.append([safe_cell(h) for h in header])
-        for row in rows:
-            ws.append([safe_cell(v) for v in row])
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    else:
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow([safe_cell(h) for h in header])
-        for row in rows:
-            writer.writerow([safe_cell(v) for v in row])
-        response = HttpResponse("\ufeff" + text.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+    return table_response(name, header, rows, fmt)
 
 
 # --- inspection registry --------------------------------------------------------------------------------------------

@@ -1,8 +1,6 @@
 """Pages of the certificates app: public check, committee guide and verification; issuance, register, revocation.
 Every decision is taken by certificates.services."""
 
-import csv
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.api import _flatten
 from core.audit import record
-from core.exports import safe_cell
+from core.exports import table_response
 from core.models import AuditAction
 from core.scoping import get_scoped_object_or_404
 from regions.models import Region
@@ -138,29 +136,7 @@ def _export(request: HttpRequest, qs: Any, fmt: str) -> HttpResponse:
         c.revoked_at.isoformat() if c.revoked_at else "", c.revocation_reason, c.print_count,
     ] for c in qs[:10000]]
     record(AuditAction.EXPORT, user=request.user, request=request, what="certificates", rows=len(rows), format=fmt)
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "certificates"
-        sheet.append(EXPORT_COLUMNS)
-        for row in rows:
-            sheet.append([safe_cell(v) for v in row])
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(buffer.getvalue(),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = 'attachment; filename="certificates.xlsx"'
-        return response
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="certificates.csv"'
-    return response
+    return table_response("certificates", EXPORT_COLUMNS, rows, fmt)
 
 
 @login_required

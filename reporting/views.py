@@ -1,8 +1,6 @@
 """Pages of reporting: the dictionary, the channel registry and its county review, the mapping queue, annual plans
 and exceptions, the committee's fill-once data sheet and the agencies' received forms. Services decide everything."""
 
-import csv
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -17,7 +15,7 @@ from rest_framework.exceptions import APIException
 
 from core.api import _flatten
 from core.audit import record
-from core.exports import safe_cell
+from core.exports import table_response
 from core.models import AuditAction
 from core.scoping import get_scoped_object_or_404, restrict
 from regions.models import Region
@@ -48,28 +46,7 @@ def _int(value: Any) -> int | None:
 def _table(request: HttpRequest, name: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
     """CSV or xlsx of a table, every cell through safe_cell."""
     record(AuditAction.EXPORT, user=request.user, request=request, what=name, rows=len(rows))
-    if request.GET.get("format") == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        ws = wb.active
-        ws.append(header)
-        for row in rows:
-            ws.append([safe_cell(c) for c in row])
-        out = io.BytesIO()
-        wb.save(out)
-        response = HttpResponse(out.getvalue(),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([safe_cell(c) for c in row])
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return table_response(name, header, rows, request.GET.get("format", "csv"))
 
 
 def index(request: HttpRequest) -> HttpResponse:

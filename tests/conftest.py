@@ -32,6 +32,14 @@ def _default_language():  # noqa: ANN202
 
 
 @pytest.fixture(autouse=True)
+def _public_checks_not_throttled_between_tests(monkeypatch):  # noqa: ANN001, ANN202
+    """Hundreds of tests post to the public check endpoints from one address; the rate limit has tests of its own."""
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {**ScopedRateThrottle.THROTTLE_RATES, "public_check": "100000/min"})
+
+
+@pytest.fixture(autouse=True)
 def _fast_hashing_and_clean_cache(settings):  # noqa: ANN001, ANN202
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.Argon2PasswordHasher"]
     from django.core.cache import cache

@@ -124,12 +124,11 @@ def test_the_public_endpoints_are_rate_limited(api_for, complaint_body, settings
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"public_check": "2/min"}}
     from rest_framework.throttling import ScopedRateThrottle
 
+    original = ScopedRateThrottle.THROTTLE_RATES
     ScopedRateThrottle.THROTTLE_RATES = {"public_check": "2/min"}
     try:
         client = api_for(None)
         codes = [client.get("/api/v1/complaints/AAAA-BBBB-CCCC-DDDD-EEEE").status_code for _ in range(3)]
         assert codes[-1] == 429
     finally:
-        from rest_framework.settings import api_settings
-
-        ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        ScopedRateThrottle.THROTTLE_RATES = original

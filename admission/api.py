@@ -1,7 +1,6 @@
 """Admission API: the public check (DESIGN.md §8 POST /api/v1/admission/check) and the scoped workflows — requests,
 review, the committees' inbox, purchases of services, secondments, the standard plaque set. Thin: services decide."""
 
-from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -13,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from core.api import ApiError
+from core.api import ApiError, call_service
 from core.scoping import get_scoped_object_or_404, restrict
 from regions.models import Organisation, Region
 
@@ -22,18 +21,6 @@ from .choices import Decision, PaymentStatus, RequestKind
 from .engine import Approval
 from .filtersets import RequestFilterSet, TargetFilterSet
 from .models import RequestTarget, ServicePurchase, WorkRequest
-
-
-def call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a service; its field errors become the `fields` of the error format."""
-    try:
-        return func(*args, **kwargs)
-    except ApiError as exc:
-        fields = getattr(exc, "fields", None)
-        if fields:
-            raise serializers.ValidationError(fields) from exc
-        raise
-
 
 # --- the public check ------------------------------------------------------------------------------------------------
 
@@ -89,7 +76,7 @@ def parse_check(data: Any) -> tuple[Region, services.CheckInput]:
     serializer = AdmissionCheckRequestSerializer(data=data)
     serializer.is_valid(raise_exception=True)
     values = serializer.validated_data
-    committee = call(services.committee_by_code, values["region"])
+    committee = call_service(services.committee_by_code, values["region"])
     approval = values.get("approval")
     return committee, services.CheckInput(
         title=values["title"], content=values["content"],
@@ -229,15 +216,15 @@ class RequestListView(generics.ListCreateAPIView):
             subtree = Region.objects.filter(code=values["subtree"].strip()).first()
             if subtree is None:
                 raise serializers.ValidationError({"subtree": [_("No region has this code.")]})
-        targets = call(services.resolve_targets, sender, subtree=subtree, codes=values["committees"])
-        req = call(
+        targets = call_service(services.resolve_targets, sender, subtree=subtree, codes=values["committees"])
+        req = call_service(
             services.create_request, request.user, sender, kind=values["kind"], title=values["title"],
             content=values["content"], deadline=values["deadline"], targets=targets,
             approval_body=values["approval_body"], approval_document=values["approval_document"],
             legal_basis=values["legal_basis"], request=request,
         )
         if values["submit"]:
-            req = call(services.submit, request.user, req, request=request)
+            req = call_service(services.submit, request.user, req, request=request)
         return Response(RequestSerializer(req).data, status=201)
 
 
@@ -274,7 +261,7 @@ class RequestDetailView(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         lock = values.pop("lock_version")
-        req = call(services.update_request, request.user, req, lock, request=request, **values)
+        req = call_service(services.update_request, request.user, req, lock, request=request, **values)
         return Response(RequestSerializer(req).data)
 
 
@@ -300,19 +287,19 @@ class RequestStepView(APIView):
         req = get_scoped_object_or_404(WorkRequest.objects.all(), request.user, request=request, pk=pk)
         lock = v.get("lock_version")
         if step == "submit":
-            req = call(services.submit, request.user, req, lock, request=request)
+            req = call_service(services.submit, request.user, req, lock, request=request)
         elif step == "review":
-            req = call(services.review, request.user, req, decision=v["decision"], reason=v["reason"], lock=lock,
+            req = call_service(services.review, request.user, req, decision=v["decision"], reason=v["reason"], lock=lock,
                        request=request)
         elif step == "withdraw":
-            req = call(services.withdraw, request.user, req, lock, request=request)
+            req = call_service(services.withdraw, request.user, req, lock, request=request)
         elif step == "approve_secondment":
-            req = call(services.approve_secondment, request.user, req, document=v["document"], lock=lock, request=request)
+            req = call_service(services.approve_secondment, request.user, req, document=v["document"], lock=lock, request=request)
         elif step == "arrange":
             purchase = ServicePurchase.objects.filter(request=req).first()
             if purchase is None:
                 raise ApiError("conflict", _("This request has no purchase of service."), 409)
-            call(services.arrange, request.user, purchase, document=v["document"], lock=lock, request=request)
+            call_service(services.arrange, request.user, purchase, document=v["document"], lock=lock, request=request)
             req.refresh_from_db()
         else:
             raise ApiError("not_found", _("Unknown step."), 404)
@@ -341,7 +328,7 @@ class ContractView(APIView):
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
         lock = v.pop("lock_version", None)
-        purchase = call(services.save_contract, request.user, purchase, lock=lock, request=request, **v)
+        purchase = call_service(services.save_contract, request.user, purchase, lock=lock, request=request, **v)
         return Response(PurchaseSerializer(purchase).data)
 
 
@@ -381,13 +368,13 @@ class TargetStepView(APIView):
                                           request=request, pk=pk)
         lock = v.get("lock_version")
         if step == "acknowledge":
-            target = call(services.acknowledge, request.user, target, lock, request=request)
+            target = call_service(services.acknowledge, request.user, target, lock, request=request)
         elif step == "complete":
-            target = call(services.complete, request.user, target, v["note"], lock, request=request)
+            target = call_service(services.complete, request.user, target, v["note"], lock, request=request)
         elif step == "refuse":
-            target = call(services.refuse, request.user, target, v["note"], lock, request=request)
+            target = call_service(services.refuse, request.user, target, v["note"], lock, request=request)
         elif step in ("consent", "decline"):
-            target = call(services.consent, request.user, target, step == "consent", v["note"], lock, request=request)
+            target = call_service(services.consent, request.user, target, step == "consent", v["note"], lock, request=request)
         else:
             raise ApiError("not_found", _("Unknown step."), 404)
         return Response(TargetSerializer(target).data)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException
 
-from core.api import _flatten
+from core.api import show_errors
 from core.audit import record
 from core.exports import table_response
 from core.models import AuditAction
@@ -25,16 +25,6 @@ from .engine import Approval, citation
 from .filtersets import RequestFilterSet
 from .forms import CheckForm, ContractForm, DocumentForm, NoteForm, RequestForm, ReviewForm
 from .models import Attachment, RequestTarget, ServicePurchase, WorkRequest
-
-
-def _fail(request: HttpRequest, error: APIException) -> None:
-    detail = error.detail
-    if isinstance(detail, dict):
-        for value in detail.values():
-            for message in _flatten(value):
-                messages.error(request, message)
-    else:
-        messages.error(request, str(detail))
 
 
 def _lock(form: Any) -> int | None:
@@ -270,7 +260,7 @@ def request_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         else:
             raise Http404
     except APIException as error:
-        _fail(request, error)
+        show_errors(request, error)
     return redirect("admission:request", pk=req.pk)
 
 
@@ -347,5 +337,5 @@ def target_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         else:
             raise Http404
     except APIException as error:
-        _fail(request, error)
+        show_errors(request, error)
     return redirect("admission:target", pk=target.pk)

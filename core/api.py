@@ -91,3 +91,29 @@ class ApiError(exceptions.APIException):
         super().__init__(detail=message, code=code)
         self.status_code = status_code
         self.default_code = code
+
+
+def call_service(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a service from an API view; an ApiError carrying `fields` becomes a validation error with those fields."""
+    try:
+        return func(*args, **kwargs)
+    except ApiError as exc:
+        fields = getattr(exc, "fields", None)
+        if fields:
+            from rest_framework import serializers
+
+            raise serializers.ValidationError(fields) from exc
+        raise
+
+
+def show_errors(request: Any, error: exceptions.APIException) -> None:
+    """Put a service error's messages on a page (Django messages), field by field."""
+    from django.contrib import messages
+
+    detail = error.detail
+    if isinstance(detail, dict):
+        for value in detail.values():
+            for message in _flatten(value):
+                messages.error(request, message)
+    else:
+        messages.error(request, str(detail))

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from core.api import ApiError
+from core.api import ApiError, call_service
 from core.scoping import get_scoped_object_or_404, restrict
 from regions.models import Region
 
@@ -27,14 +27,6 @@ MAX_FORMS = 5000
 MAX_FORM_FIELDS = 500
 
 
-def call(func: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return func(*args, **kwargs)
-    except ApiError as exc:
-        fields = getattr(exc, "fields", None)
-        if fields:
-            raise serializers.ValidationError(fields) from exc
-        raise
 
 
 # --- the public analysis ------------------------------------------------------------------------------------------
@@ -179,7 +171,7 @@ class ChannelListView(generics.ListCreateAPIView):
         owner = next((o for o in owners if owner_id in (None, o.pk)), None)
         if owner is None:
             raise ApiError("permission_denied", _("You do not have permission to do this."), 403)
-        channel = call(services.register_channel, request.user, owner, request=request, **values)
+        channel = call_service(services.register_channel, request.user, owner, request=request, **values)
         return Response(ChannelSerializer(channel).data, status=201)
 
 
@@ -207,14 +199,14 @@ class ChannelReviewView(APIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         if step == "approve":
-            channel = call(services.approve_channel, request.user, channel, lock=v["lock_version"], reason=v["reason"],
+            channel = call_service(services.approve_channel, request.user, channel, lock=v["lock_version"], reason=v["reason"],
                            request=request)
         elif step == "reject":
-            channel = call(services.reject_channel, request.user, channel, lock=v["lock_version"], reason=v["reason"],
+            channel = call_service(services.reject_channel, request.user, channel, lock=v["lock_version"], reason=v["reason"],
                            request=request)
         elif step == "merge":
             into = get_scoped_object_or_404(ReportingChannel.objects.all(), request.user, request=request, pk=v["into"] or 0)
-            channel = call(services.merge_channel, request.user, channel, into, lock=v["lock_version"],
+            channel = call_service(services.merge_channel, request.user, channel, into, lock=v["lock_version"],
                            reason=v["reason"], request=request)
         else:
             raise ApiError("not_found", _("Not found."), 404)
@@ -274,11 +266,11 @@ class SubmissionListView(generics.ListAPIView):
         replay = services.replayed(request.user, key)
         if replay is not None:
             return Response(replay[0], status=replay[1])
-        prepared = call(services.prepare_submission, request.user, committee, channel, v["period"], v["values"])
+        prepared = call_service(services.prepare_submission, request.user, committee, channel, v["period"], v["values"])
 
         def run() -> tuple[dict[str, Any], int]:
             existed = Submission.objects.filter(channel=channel, committee=committee, period=v["period"]).exists()
-            sub = call(services.commit_submission, prepared, v["revision"])
+            sub = call_service(services.commit_submission, prepared, v["revision"])
             return SubmissionSerializer(sub).data, 200 if existed else 201
 
         body, code = services.idempotent(request.user, key, run)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException
 
-from core.api import _flatten
+from core.api import show_errors
 from core.audit import record
 from core.exports import table_response
 from core.models import AuditAction
@@ -24,16 +24,6 @@ from . import services
 from .choices import ChannelKind, ChannelStatus, Frequency
 from .filtersets import ChannelFilterSet, ElementFilterSet, SubmissionFilterSet
 from .models import DataElement, PlanException, ReportingChannel, ReportingPlan, UnresolvedField
-
-
-def _fail(request: HttpRequest, error: APIException) -> None:
-    detail = error.detail
-    if isinstance(detail, dict):
-        for value in detail.values():
-            for message in _flatten(value):
-                messages.error(request, message)
-    else:
-        messages.error(request, str(detail))
 
 
 def _int(value: Any) -> int | None:
@@ -109,7 +99,7 @@ def channel_new(request: HttpRequest) -> HttpResponse:
                 fields=values["fields"], list_items=values["list_items"].replace("，", ",").split(","),
                 description=values["description"], request=request)
         except APIException as error:
-            _fail(request, error)
+            show_errors(request, error)
         else:
             messages.success(request, _("Channel registered: the county reviews it before it reaches committees."))
             return redirect("reporting:channel", channel.pk)
@@ -161,7 +151,7 @@ def channel_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         else:
             raise Http404
     except APIException as error:
-        _fail(request, error)
+        show_errors(request, error)
     next_url = request.POST.get("next", "")
     if next_url.startswith("/reporting/"):  # only our own pages: no open redirect
         return redirect(next_url)
@@ -191,7 +181,7 @@ def mapping(request: HttpRequest) -> HttpResponse:
             services.map_field(request.user, item, request.POST.get("element") or None, request=request)
             messages.success(request, _("Mapping saved and learnt for every later form."))
         except APIException as error:
-            _fail(request, error)
+            show_errors(request, error)
         return redirect("reporting:mapping")
     return render(request, "reporting/mapping.html", {
         "queue": services.mapping_queue(request.user), "elements": DataElement.objects.all(),
@@ -218,7 +208,7 @@ def plan_edit(request: HttpRequest) -> HttpResponse:
                                         lock=_int(request.POST.get("lock_version")), request=request)
                 messages.success(request, _("Added to the plan."))
         except APIException as error:
-            _fail(request, error)
+            show_errors(request, error)
         return redirect(f"{request.path}?year={year}")
     planned = {e.channel_id for e in plan.entries.all()}
     return render(request, "reporting/plan_edit.html", {
@@ -241,7 +231,7 @@ def exceptions(request: HttpRequest) -> HttpResponse:
                                       request.POST.get("note", ""), request=request)
             messages.success(request, _("Decision recorded."))
         except APIException as error:
-            _fail(request, error)
+            show_errors(request, error)
         return redirect("reporting:exceptions")
     decided = restrict(PlanException.objects.select_related("channel__owner"), request.user)[:50]
     return render(request, "reporting/exceptions.html", {"pending": services.exceptions_to_decide(request.user),
@@ -268,7 +258,7 @@ def fill(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Saved. %(n)d forms assembled and delivered to their agencies.") % {"n": len(subs)})
             return redirect("reporting:fill")
         except APIException as error:
-            _fail(request, error)
+            show_errors(request, error)
     calendar = services.active_channels(committee)
     return render(request, "reporting/fill.html", {
         "committee": committee, "rows": rows, "calendar": calendar,

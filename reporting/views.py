@@ -277,7 +277,10 @@ def received(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Choose one channel to download its form."))
             return redirect("reporting:received")
         forms = [services.form_for_agency(s, agency) if agency else s.data for s in subs]
-        names = list(forms[0]) if forms else []
+        # Columns in the channel's own field order: a form stored as jsonb (PostgreSQL) does not keep key order.
+        order = subs[0].channel.field_names() if subs else []
+        present = set(forms[0]) if forms else set()
+        names = [n for n in order if n in present] + sorted(present.difference(order))
         header = [_("Committee code"), _("Committee"), _("Period"), *names]
         rows = [[s.committee.code, s.committee.name, s.period, *[f.get(n, "") for n in names]] for s, f in zip(subs, forms, strict=True)]
         services.mark_pulled(subs)

@@ -4,9 +4,9 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 
 from regions.choices import Level, OrganisationKind
-from regions.codes import InvalidCode, normalise
+from regions.codes import normalise
 from regions.models import Organisation, Region
-from regions.services import resolve_code, subtree_counts
+from regions.services import region_or_404, subtree_counts
 
 from .dashboard import panels_for
 from .regulation import regulation
@@ -39,14 +39,10 @@ def about(request: HttpRequest) -> HttpResponse:
 
 
 def committee(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        code = normalise(code)
-    except InvalidCode:
-        raise Http404 from None
-    region = resolve_code(code)
-    if region is None or region.level != Level.VILLAGE:
+    region = region_or_404(code)
+    if region.level != Level.VILLAGE:
         raise Http404
-    if region.code != code:
+    if region.code != normalise(code):
         return redirect("portal:committee", code=region.code)
     organisation = Organisation.objects.filter(region=region, kind=OrganisationKind.COMMITTEE).first()
     return render(request, "portal/committee.html", {

@@ -297,6 +297,24 @@ def recode_region(region: Region, new_code: str, new_name: str | None = None, *,
     return region
 
 
+def region_or_404(code: str) -> Region:
+    """The region a page's code names (2–12 digits; a former code resolves to the region now holding it), else 404.
+
+    Callers compare ``region.code`` with the code asked for and redirect to the current one when it differs.
+    """
+    from django.http import Http404
+
+    from .codes import InvalidCode, normalise
+
+    try:
+        region = resolve_code(normalise(code))
+    except InvalidCode:
+        raise Http404 from None
+    if region is None:
+        raise Http404
+    return region
+
+
 def resolve_code(code: str) -> Region | None:
     """A region by its current code, or by a former code it had."""
     region = Region.objects.filter(code=code).first()

@@ -1,14 +1,14 @@
 """Region browser: province → city → county → township → committee, with counts. Public data."""
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from .choices import Level
-from .codes import InvalidCode, normalise
+from .codes import normalise
 from .filtersets import RegionFilterSet
 from .models import Region
-from .services import children_with_committee_counts, resolve_code, subtree_counts
+from .services import children_with_committee_counts, region_or_404, subtree_counts
 
 
 def browse(request: HttpRequest) -> HttpResponse:
@@ -28,14 +28,8 @@ def browse(request: HttpRequest) -> HttpResponse:
 
 
 def detail(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        code = normalise(code)
-    except InvalidCode:
-        raise Http404 from None
-    region = resolve_code(code)
-    if region is None:
-        raise Http404
-    if region.code != code:
+    region = region_or_404(code)
+    if region.code != normalise(code):
         return redirect("regions:detail", code=region.code)
     if region.level == Level.VILLAGE:
         return redirect("portal:committee", code=region.code)

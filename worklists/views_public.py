@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from core.audit import record
 from core.models import AuditAction
-from regions.codes import InvalidCode, normalise
-from regions.services import resolve_code
+from regions.codes import normalise
+from regions.services import region_or_404
 
 from . import io as exports
 from . import services
@@ -60,14 +60,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def region_page(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        code = normalise(code)
-    except InvalidCode:
-        raise Http404 from None
-    region = resolve_code(code)
-    if region is None:
-        raise Http404
-    if region.code != code:
+    region = region_or_404(code)
+    if region.code != normalise(code):
         return redirect("worklists:region", code=region.code)
     on = _on(request)
     effective = services.effective_list(region, on)

@@ -13,4 +13,6 @@ app.autodiscover_tasks()
 # Scheduled jobs (celery beat in production; `manage.py run_supervision_jobs` from cron in the embedded mode).
 app.conf.beat_schedule = {
     "supervision-deadlines": {"task": "supervision.run_jobs", "schedule": crontab(hour=1, minute=0)},
+    # Audit retention (embedded mode: `manage.py audit_retention` daily from cron).
+    "audit-retention": {"task": "core.audit_retention", "schedule": crontab(hour=2, minute=30)},
 }

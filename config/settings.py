@@ -286,6 +286,11 @@ QINGDAN = {
 }
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
+# --- Audit log (等保 2.0: kept at least 180 days; `manage.py audit_retention` refuses anything shorter) ----------------
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "180"))
+# Archives of pruned audit events (JSON lines + .sha256); back this folder up with the database.
+AUDIT_ARCHIVE_DIR = Path(os.environ.get("AUDIT_ARCHIVE_DIR", VAR_DIR / "audit-archive"))
+
 # RabbitMQ redelivers an unacknowledged task as soon as its worker's connection drops; Redis after this timeout.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "qingdan")
@@ -293,6 +298,11 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "qingdan")
 # --- Certificates (Art. 9) --------------------------------------------------------------------------------------
 CERTIFICATE_SIGNER = os.environ.get("CERTIFICATE_SIGNER", "ed25519")
 CERTIFICATE_SIGNING_KEY_FILE = os.environ.get("CERTIFICATE_SIGNING_KEY_FILE") or None
+# Key rotation: "2025a=/etc/qingdan/cert-2025a.pem,2026a=/etc/qingdan/cert-2026a.pem", oldest first; the last one
+# signs, all verify; tokens without a key id verify with CERTIFICATE_SIGNING_KEY_FILE (certificates/signing.py).
+CERTIFICATE_SIGNING_KEYS = dict(
+    item.split("=", 1) for item in os.environ.get("CERTIFICATE_SIGNING_KEYS", "").replace(",", " ").split() if "=" in item
+)
 # Fernet key for certificate subjects' personal data at rest (demo: generated into var/; production: required).
 CERTIFICATE_DATA_KEY = os.environ.get("CERTIFICATE_DATA_KEY") or None
 

@@ -116,6 +116,38 @@ class AuditEvent(models.Model):
         raise AppendOnlyError("audit events are append-only")
 
 
+class AuditAnchor(models.Model):
+    """Where the audit chain starts after a retention run: the hash of the last event pruned (and archived).
+
+    verify_audit starts from the newest anchor, so a chain whose oldest events were archived still verifies, while
+    removing further events by hand is still detected. Append-only like the events.
+    """
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    pruned_through_id = models.BigIntegerField(_("last event pruned"))
+    pruned_count = models.PositiveIntegerField(_("events pruned"))
+    last_hash = models.CharField(_("hash of the last event pruned"), max_length=64)
+    cutoff = models.DateTimeField(_("pruned events older than"))
+    archive_name = models.CharField(_("archive file"), max_length=255)
+    archive_sha256 = models.CharField(_("SHA-256 of the archive file"), max_length=64)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("audit chain anchor")
+        verbose_name_plural = _("audit chain anchors")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d} ≤{self.pruned_through_id} {self.last_hash[:12]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk:
+            raise AppendOnlyError("audit anchors are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("audit anchors are append-only")
+
+
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")

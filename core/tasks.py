@@ -11,3 +11,12 @@ def run_job(self, job_id: int) -> str:  # noqa: ANN001
         return execute(job_id).status
     except OperationalError as exc:  # database away for a moment: try again later
         raise self.retry(exc=exc) from exc
+
+
+@shared_task(name="core.audit_retention")
+def audit_retention() -> dict:
+    """Daily in production (celery beat): archive and remove audit events past AUDIT_RETENTION_DAYS (≥ 180)."""
+    from .auditchain import apply_retention
+
+    result = apply_retention()
+    return {"pruned": result.pruned, "archive": result.archive, "sha256": result.archive_sha256}

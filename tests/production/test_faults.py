@@ -222,7 +222,11 @@ def _copy_template(template: Path, var: Path) -> str:
 SHARED_PG = os.environ.get("FAULTS_PG", "postgres://postgres@127.0.0.1:5432")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+# The burst runs on the database the suite runs on (`.ci/run` runs the suite once on each), not on both every time.
+SUITE_DATABASE = "postgres" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+
+
+@pytest.fixture(params=[SUITE_DATABASE])
 def burst_database(request, tmp_path):  # noqa: ANN001, ANN201
     """SQLite: a copy of the demo database. PostgreSQL: a database of this test's own on the shared server (never the
     server itself: others use it), migrated, with a minimal region tree."""

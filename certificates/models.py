@@ -101,6 +101,8 @@ class CatalogVersion(TimeStamped):
     effective_from = models.DateField(_("effective from"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     approval_document = models.CharField(_("approval document"), max_length=200, blank=True)
+    # Types of the upper catalog left out locally: code → {"name", "reason"} (Art. 9(2): removals give their reason).
+    omissions = models.JSONField(_("types left out, with reasons"), default=dict, blank=True)
     lock_version = models.PositiveIntegerField(default=0)
     history = history()
 

@@ -46,6 +46,10 @@ def supervisor_panel(user: Any) -> dashboard.Panel | None:
     issued = restrict(Certificate.objects.all(), user).count()
     refused = restrict(RefusedDemand.objects.all(), user).count()
     items = [(_("%(n)d certificates issued in your area") % {"n": issued}, reverse("certificates:register"))]
+    from . import services
+
+    if services.manageable_regions(user):  # a city or county department: its own catalog to derive and publish
+        items.insert(0, (_("Certificate catalog of your region: derive, adapt, publish"), reverse("certificates:manage")))
     if refused:
         items.append((_("%(n)d refused demands for negative-list certificates to follow up") % {"n": refused},
                       reverse("certificates:register")))

@@ -192,24 +192,34 @@ def derive_catalog(
     if upper is None:
         raise CertificateError("no_upper_catalog", _("There is no published catalog above this region to derive from."),
                                status.HTTP_409_CONFLICT)
-    changes, additions, omit = changes or {}, additions or [], omit or {}
+    changes, additions, omit = dict(changes or {}), list(additions or []), dict(omit or {})
     with transaction.atomic():
         catalog, _created = Catalog.objects.get_or_create(
             region=region, defaults={"title": title, "is_sample": upper.catalog.is_sample}
         )
+        # One draft at a time: a second one would silently fork the local changes.
+        if catalog.versions.filter(status=Status.DRAFT).exists():
+            raise CertificateError("draft_exists", _("A draft of this catalog already exists: continue editing it."),
+                                   status.HTTP_409_CONFLICT)
+        if title and title != catalog.title:
+            catalog.title = title
+            catalog.save(update_fields=["title", "updated_at"])
+        _carry_over_local_changes(catalog, upper, changes, additions, omit)
         version = _new_version(catalog, upper)
         position = 0
         for t in upper.types.all():
             if t.code in omit:
+                version.omissions[t.code] = {"name": t.name, "reason": omit[t.code]}
                 continue
             values = {f.name: getattr(t, f.name) for f in CertificateType._meta.concrete_fields
                       if f.name not in ("id", "version", "local_change", "local_note", "position")}
             change = dict(changes.get(t.code, {}))
             note = change.pop("local_note", "")
             values.update(change)
+            changed = any(values[k] != getattr(t, k) for k in change)
             CertificateType.objects.create(
-                version=version, position=position, local_change=LocalChange.MODIFIED if change else LocalChange.NONE,
-                local_note=note, **values,
+                version=version, position=position, local_change=LocalChange.MODIFIED if changed else LocalChange.NONE,
+                local_note=note if changed else "", **values,
             )
             position += 1
         for extra in additions:
@@ -217,23 +227,49 @@ def derive_catalog(
             extra.setdefault("local_note", "")
             CertificateType.objects.create(version=version, position=position, local_change=LocalChange.ADDED, **extra)
             position += 1
+        if version.omissions:
+            version.save(update_fields=["omissions", "updated_at"])
         record(AuditAction.CREATE, user=user, obj=version, based_on=upper.pk, omitted=omit)
     return version
 
 
+def _carry_over_local_changes(catalog: Catalog, upper: CatalogVersion, changes: dict[str, dict[str, Any]],
+                              additions: list[dict[str, Any]], omit: dict[str, str]) -> None:
+    """A new version keeps the local changes of the latest published one (explicit arguments win): deriving again
+    after the catalog above changed must not silently drop what the region decided."""
+    previous = catalog.versions.filter(status__in=PUBLIC_STATUSES).order_by("-number").first()
+    if previous is None:
+        return
+    upper_codes = set(upper.types.values_list("code", flat=True))
+    added_codes = {a.get("code") for a in additions}
+    for t in previous.types.all():
+        if t.local_change == LocalChange.MODIFIED and t.code in upper_codes and t.code not in changes:
+            changes[t.code] = {**_type_values(t), "local_note": t.local_note}
+        elif t.local_change == LocalChange.ADDED and t.code not in upper_codes and t.code not in added_codes:
+            additions.append({"code": t.code, **_type_values(t), "local_note": t.local_note})
+    for code, left_out in (previous.omissions or {}).items():
+        if code in upper_codes:
+            omit.setdefault(code, left_out.get("reason", ""))
+
+
 def publish_catalog(version: CatalogVersion, *, user: Any = None, effective_from: date | None = None,
-                    approval_document: str = "") -> CatalogVersion:
+                    approval_document: str = "", lock_version: int | None = None) -> CatalogVersion:
+    """Publish a draft (the catalog in force from `effective_from`); 409 when `lock_version` is stale."""
     if user is not None and not _can_manage_catalog(user, version.catalog.region):
         raise _denied()
     with transaction.atomic():
         version = CatalogVersion.objects.select_for_update().get(pk=version.pk)
         if version.status != Status.DRAFT:
             raise CertificateError("wrong_state", _("Only a draft can be published."), status.HTTP_409_CONFLICT)
+        if lock_version is not None and version.lock_version != lock_version:
+            raise _stale_draft()
         CatalogVersion.objects.filter(catalog=version.catalog, status=Status.PUBLISHED).update(status=Status.SUPERSEDED)
         version.status, version.published_at = Status.PUBLISHED, timezone.now()
         version.effective_from = effective_from or timezone.localdate()
         version.approval_document = approval_document or version.approval_document
         version.lock_version += 1
+        version._history_user = user
+        version._change_reason = (approval_document or "publish")[:100]
         version.save()
         record(AuditAction.WORKFLOW, user=user, obj=version, step="publish")
     return version
@@ -245,6 +281,329 @@ def _can_manage_catalog(user: Any, region: Region) -> bool:
         and Action.CHANGE in ROLE_ACTIONS[m.role]
         for m in user.cached_memberships()
     ) or getattr(user, "is_superuser", False)
+
+
+# --- Catalog editing by a city or county civil-affairs department (Art. 9(2)) -------------------------------------
+
+TYPE_CODE = re.compile(r"^[A-Z][A-Z0-9\-]{1,15}$")
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+APPLIES_TO = ("both", "village", "community")
+FIELD_KINDS = ("text", "date", "number", "choice")
+# What a local change may touch; the code identifies a type across catalogs and never changes.
+EDITABLE_FIELDS = ("name", "applies_to", "purpose", "basis", "requesting_authority", "procedure", "materials", "steps",
+                   "time_limit_days", "statement", "fields")
+MAX_TIME_LIMIT_DAYS = 60
+
+
+def can_manage_catalog(user: Any, region: Region) -> bool:
+    """The civil-affairs department of this very city or county, with the editor role (or a superuser)."""
+    return bool(getattr(user, "is_authenticated", False)) and _can_manage_catalog(user, region)
+
+
+def manageable_regions(user: Any) -> list[Region]:
+    """Cities and counties whose certificate catalog the user's civil-affairs department derives and publishes."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    regions = {
+        m.organisation.region.pk: m.organisation.region for m in user.cached_memberships()
+        if m.organisation.kind == OrganisationKind.CIVIL_AFFAIRS and Action.CHANGE in ROLE_ACTIONS[m.role]
+        and m.organisation.region.level in (Level.CITY, Level.COUNTY)
+    }
+    return sorted(regions.values(), key=lambda r: r.code)
+
+
+def open_draft(region: Region) -> CatalogVersion | None:
+    return CatalogVersion.objects.filter(catalog__region=region, status=Status.DRAFT).order_by("-number").first()
+
+
+def _stale_draft() -> CertificateError:
+    return CertificateError(
+        "conflict", _("Someone else changed this draft meanwhile. Your input is kept below: compare with the current draft "
+                      "and save again."), status.HTTP_409_CONFLICT,
+    )
+
+
+def _locked_draft(user: Any, version: CatalogVersion, lock: int | None) -> CatalogVersion:
+    """The draft row locked for this change; 403 without the right, 409 when published or changed meanwhile."""
+    if not can_manage_catalog(user, version.catalog.region):
+        raise _denied()
+    current = (CatalogVersion.objects.select_for_update(of=("self",)).select_related("catalog__region", "based_on")
+               .get(pk=version.pk))
+    if current.status != Status.DRAFT:
+        raise CertificateError("wrong_state", _("Only a draft can be changed; derive a new version to change a published "
+                                                "catalog."), status.HTTP_409_CONFLICT)
+    if lock is None or int(lock) != current.lock_version:
+        raise _stale_draft()
+    return current
+
+
+def _touch(user: Any, version: CatalogVersion, reason: str) -> None:
+    """Every change to a draft moves its lock on, so an edit made from an older page is refused (409)."""
+    version.lock_version += 1
+    version._history_user = user
+    version._change_reason = reason[:100]
+    version.save(update_fields=["lock_version", "omissions", "updated_at"])
+
+
+def validate_type_data(data: dict[str, Any], *, code: str | None = None) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Clean the fields of a certificate type (a local addition or a changed inherited one); (clean, errors)."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+
+    def text(name: str, limit: int, *, required: bool = True) -> None:
+        value = str(data.get(name) or "").strip()
+        if required and not value:
+            errors[name] = [_("This field is required.")]
+        elif len(value) > limit:
+            errors[name] = [_("At most %(n)d characters.") % {"n": limit}]
+        clean[name] = value
+
+    if code is not None:
+        if not TYPE_CODE.fullmatch(code):
+            errors["code"] = [_("Use capital letters, digits and hyphens, starting with a letter (e.g. HG01).")]
+        clean["code"] = code
+    text("name", 200)
+    text("purpose", 300)
+    text("basis", 500)  # Art. 9: a committee certifies only what a law or rule asks of it
+    text("requesting_authority", 300)
+    text("procedure", 2000)
+    text("statement", 1000, required=False)
+    applies_to = str(data.get("applies_to") or "both")
+    if applies_to not in APPLIES_TO:
+        errors["applies_to"] = [_("Choose one of the listed values.")]
+    clean["applies_to"] = applies_to
+    for name in ("materials", "steps"):
+        items = [str(x).strip() for x in (data.get(name) or []) if str(x).strip()]
+        if not items:
+            errors[name] = [_("Give at least one line.")]
+        elif any(len(x) > 200 for x in items):
+            errors[name] = [_("At most %(n)d characters per line.") % {"n": 200}]
+        clean[name] = items
+    try:
+        days = int(data.get("time_limit_days") or 0)
+        if not 0 <= days <= MAX_TIME_LIMIT_DAYS:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["time_limit_days"] = [_("Enter a whole number of working days from 0 (on the spot) to %(n)d.")
+                                     % {"n": MAX_TIME_LIMIT_DAYS}]
+        days = 0
+    clean["time_limit_days"] = days
+    fields, field_errors = _clean_template_fields(data.get("fields") or [])
+    if field_errors:
+        errors["fields"] = field_errors
+    clean["fields"] = fields
+    unknown = sorted({m for m in PLACEHOLDER.findall(clean["statement"])} - {"name"} - {f["name"] for f in fields})
+    if unknown and "fields" not in errors:
+        errors["statement"] = [_("The statement uses {%(names)s}, which is not a template field.") % {"names": "}, {".join(unknown)}]
+    return clean, errors
+
+
+def _clean_template_fields(specs: list[Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The standard template's typed fields: [{name, label, type, required, choices?}]."""
+    fields: list[dict[str, Any]] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    if not specs:
+        errors.append(_("A standard template needs at least one field."))
+    for n, spec in enumerate(specs, start=1):
+        spec = spec if isinstance(spec, dict) else {}
+        name, label = str(spec.get("name") or "").strip(), str(spec.get("label") or "").strip()
+        kind = str(spec.get("type") or "text").strip()
+        if not FIELD_NAME.fullmatch(name):
+            errors.append(_("Line %(n)d: the field name must be lower-case letters, digits or _ (e.g. hours).") % {"n": n})
+        elif name in seen or name == "name":
+            errors.append(_("Line %(n)d: the field name “%(name)s” is used twice.") % {"n": n, "name": name})
+        seen.add(name)
+        if not label or len(label) > 50:
+            errors.append(_("Line %(n)d: give a label of at most 50 characters.") % {"n": n})
+        if kind not in FIELD_KINDS:
+            errors.append(_("Line %(n)d: the type must be text, date, number or choice.") % {"n": n})
+        field: dict[str, Any] = {"name": name, "label": label, "type": kind, "required": bool(spec.get("required"))}
+        if kind == "choice":
+            choices = [str(c).strip() for c in (spec.get("choices") or []) if str(c).strip()]
+            if len(choices) < 2:
+                errors.append(_("Line %(n)d: a choice field needs at least two values.") % {"n": n})
+            field["choices"] = choices
+        fields.append(field)
+    return fields, errors
+
+
+def _upper_type(version: CatalogVersion, code: str) -> CertificateType | None:
+    return version.based_on.types.filter(code=code).first() if version.based_on_id else None
+
+
+def _type_values(t: CertificateType) -> dict[str, Any]:
+    return {name: getattr(t, name) for name in EDITABLE_FIELDS}
+
+
+def add_type(user: Any, version: CatalogVersion, data: dict[str, Any], *, lock: int | None,
+             request: Any = None) -> CertificateType:
+    """A local certificate type (added locally, with its legal basis, procedure and template)."""
+    code = str(data.get("code") or "").strip().upper()
+    clean, errors = validate_type_data(data, code=code)
+    note = str(data.get("local_note") or "").strip()[:300]
+    with transaction.atomic():
+        current = _locked_draft(user, version, lock)
+        upper_codes = set(current.based_on.types.values_list("code", flat=True)) if current.based_on_id else set()
+        if "code" not in errors and (current.types.filter(code=code).exists() or code in upper_codes):
+            errors["code"] = [_("This code is already used in this catalog or the one above.")]
+        if errors:
+            raise CertificateError("invalid", _("The certificate type has errors."), fields=errors)
+        position = (current.types.aggregate(m=Max("position"))["m"] or 0) + 1
+        ctype = CertificateType(version=current, position=position, local_change=LocalChange.ADDED, local_note=note,
+                                **clean)
+        ctype._history_user = user
+        ctype._change_reason = (note or _("Added locally"))[:100]
+        ctype.save()
+        _touch(user, current, f"+{code}")
+        record(AuditAction.CREATE, user=user, obj=ctype, request=request, catalog_version=current.pk)
+    return ctype
+
+
+def change_type(user: Any, version: CatalogVersion, code: str, data: dict[str, Any], *, lock: int | None,
+                request: Any = None) -> CertificateType:
+    """Change a type of the draft: an inherited one becomes "changed locally" and needs the reason; set back to the
+    upper catalog's values, it is inherited again."""
+    clean, errors = validate_type_data(data)
+    note = str(data.get("local_note") or "").strip()
+    with transaction.atomic():
+        current = _locked_draft(user, version, lock)
+        ctype = current.types.filter(code=code).first()
+        if ctype is None:
+            raise CertificateError("not_found", _("This type is not in the draft."), status.HTTP_404_NOT_FOUND)
+        if ctype.local_change == LocalChange.ADDED:
+            kind = LocalChange.ADDED
+        else:
+            upper = _upper_type(current, code)
+            kind = LocalChange.MODIFIED if upper is None or _type_values(upper) != clean else LocalChange.NONE
+            if kind == LocalChange.MODIFIED and not note:
+                errors["local_note"] = [_("Give the reason for changing a type of the catalog above (Art. 9).")]
+            if kind == LocalChange.NONE:
+                note = ""
+        if len(note) > 300:
+            errors["local_note"] = [_("At most %(n)d characters.") % {"n": 300}]
+        if errors:
+            raise CertificateError("invalid", _("The certificate type has errors."), fields=errors)
+        for name, value in clean.items():
+            setattr(ctype, name, value)
+        ctype.local_change, ctype.local_note = kind, note
+        ctype._history_user = user
+        ctype._change_reason = (note or _("Changed locally"))[:100]
+        ctype.save()
+        _touch(user, current, f"~{code}")
+        record(AuditAction.UPDATE, user=user, obj=ctype, request=request, catalog_version=current.pk)
+    return ctype
+
+
+def remove_type(user: Any, version: CatalogVersion, code: str, reason: str, *, lock: int | None,
+                request: Any = None) -> None:
+    """Leave a type out of the draft. A type of the catalog above is left out only with a reason, kept and shown."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        current = _locked_draft(user, version, lock)
+        ctype = current.types.filter(code=code).first()
+        if ctype is None:
+            raise CertificateError("not_found", _("This type is not in the draft."), status.HTTP_404_NOT_FOUND)
+        inherited = _upper_type(current, code) is not None
+        if inherited and not reason:
+            raise CertificateError("invalid", _("Give the reason for leaving out a type of the catalog above (Art. 9)."),
+                                   fields={"reason": [_("This field is required.")]})
+        if inherited:
+            current.omissions = {**current.omissions, code: {"name": ctype.name, "reason": reason[:300]}}
+        ctype._history_user = user
+        ctype._change_reason = (reason or _("Left out locally"))[:100]
+        ctype.delete()
+        _touch(user, current, f"-{code}")
+        record(AuditAction.DELETE, user=user, obj=current, request=request, type=code, reason=reason[:300])
+
+
+def restore_type(user: Any, version: CatalogVersion, code: str, *, lock: int | None, request: Any = None) -> CertificateType:
+    """Take a left-out type of the catalog above back, as it is there."""
+    with transaction.atomic():
+        current = _locked_draft(user, version, lock)
+        upper = _upper_type(current, code)
+        if upper is None or code not in current.omissions or current.types.filter(code=code).exists():
+            raise CertificateError("not_found", _("This type is not left out of the draft."), status.HTTP_404_NOT_FOUND)
+        position = (current.types.aggregate(m=Max("position"))["m"] or 0) + 1
+        ctype = CertificateType(version=current, code=code, position=position, **_type_values(upper))
+        ctype._history_user = user
+        ctype._change_reason = _("Taken back from the catalog above")[:100]
+        ctype.save()
+        current.omissions = {k: v for k, v in current.omissions.items() if k != code}
+        _touch(user, current, f"+{code}")
+        record(AuditAction.UPDATE, user=user, obj=current, request=request, restored=code)
+    return ctype
+
+
+@dataclass
+class TypeChange:
+    code: str
+    name: str
+    kind: str  # added | modified | omitted
+    note: str = ""
+    fields: tuple[tuple[str, Any, Any], ...] = ()  # (label, in the catalog above, here)
+
+
+@dataclass
+class CatalogDiff:
+    upper: CatalogVersion | None
+    changes: list[TypeChange]
+    unchanged: int
+
+
+def diff_with_upper(version: CatalogVersion) -> CatalogDiff:
+    """What the version changes against the catalog it derives from: added, changed (field by field), left out."""
+    upper_types = {t.code: t for t in version.based_on.types.all()} if version.based_on_id else {}
+    changes: list[TypeChange] = []
+    unchanged = 0
+    labels = {f.name: str(f.verbose_name) for f in CertificateType._meta.concrete_fields}
+    for t in version.types.all():
+        upper = upper_types.get(t.code)
+        if upper is None:
+            changes.append(TypeChange(t.code, t.name, "added", t.local_note))
+            continue
+        differing = tuple((labels[n], getattr(upper, n), getattr(t, n)) for n in EDITABLE_FIELDS
+                          if getattr(upper, n) != getattr(t, n))
+        if differing:
+            changes.append(TypeChange(t.code, t.name, "modified", t.local_note, differing))
+        else:
+            unchanged += 1
+    present = set(version.types.values_list("code", flat=True))
+    for code, upper in upper_types.items():
+        if code not in present:
+            reason = (version.omissions.get(code) or {}).get("reason", "")
+            changes.append(TypeChange(code, upper.name, "omitted", reason))
+    return CatalogDiff(version.based_on, changes, unchanged)
+
+
+@dataclass
+class HistoryEntry:
+    when: Any
+    who: str
+    what: str
+    reason: str
+
+
+def catalog_history(version: CatalogVersion, limit: int = 100) -> list[HistoryEntry]:
+    """Who changed what in this version and why, newest first (django-simple-history)."""
+    marks = {"+": "+", "~": "~", "-": "−"}
+    entries = [
+        HistoryEntry(h.history_date, getattr(h.history_user, "username", "") or "—",
+                     f"{marks[h.history_type]} {h.code} {h.name}", h.history_change_reason or "")
+        for h in CertificateType.history.filter(version_id=version.pk).select_related("history_user")
+        .order_by("-history_date")[:limit]
+    ]
+    published = False
+    for h in CatalogVersion.history.filter(id=version.pk).select_related("history_user").order_by("history_date"):
+        who = getattr(h.history_user, "username", "") or "—"
+        if h.history_type == "+":
+            entries.append(HistoryEntry(h.history_date, who, _("Draft derived"), ""))
+        elif h.status == Status.PUBLISHED and not published:  # later saves of the version are lock moves, not news
+            published = True
+            entries.append(HistoryEntry(h.history_date, who, _("Published"), h.approval_document))
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries[:limit]
 
 
 def chain_codes(region: Region) -> list[str]:

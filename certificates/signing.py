@@ -8,6 +8,11 @@ Signers sit behind the `Signer` protocol and a registry by name, so an SM2 signe
 module can replace Ed25519 by configuration: settings.CERTIFICATE_SIGNER names the provider ("ed25519" by default),
 settings.CERTIFICATE_SIGNING_KEY_FILE the Ed25519 PEM key. Without a key file, demo mode generates one once into
 var/certificate-signing-key.pem (mode 0600); production refuses to start signing without a configured key.
+
+Key rotation: settings.CERTIFICATE_SIGNING_KEYS maps short key ids to key files, oldest first. The last one signs and
+its id travels inside the signed payload under the reserved key "k"; every listed key verifies, and a token without
+"k" (made before rotation existed) verifies with the default key above. A token naming an unknown key id is invalid.
+Paper certificates live for years: retire a key from the list only when its certificates no longer need verifying.
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -30,6 +37,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 NONCE_KEY = "n"
+KEY_ID_KEY = "k"  # reserved in certificate payloads for the key id (rotation)
+KEY_ID = re.compile(r"^[A-Za-z0-9_\-]{1,16}$")
 NONCE_BYTES = 16  # 128 bits: the token's unguessability does not depend on the serial
 MAX_TOKEN_LENGTH = 1024  # a longer string is never one of ours; refuse before decoding
 DEFAULT_SIGNER = "ed25519"
@@ -134,9 +143,68 @@ def get_signer(name: str | None = None) -> Signer:
 
 
 def reset_signers() -> None:
-    """Forget built signers (tests, key rotation)."""
+    """Forget built signers and the keyring (tests, key rotation)."""
+    global _KEYRING
     with _LOCK:
         _INSTANCES.clear()
+        _KEYRING = None
+
+
+# --- Keyring (rotation) -------------------------------------------------------------------------------------------
+
+_KEY_LOADERS: dict[str, Callable[[str], Signer]] = {}
+_KEYRING: Keyring | None = None
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """Key id → signer. "" is the default key (tokens without a key id); `signing_id` names the key that signs."""
+
+    signing_id: str
+    keys: Mapping[str, Signer]
+
+    @property
+    def signer(self) -> Signer:
+        return self.keys[self.signing_id]
+
+    def verifier(self, key_id: str) -> Signer | None:
+        return self.keys.get(key_id)
+
+
+def register_key_loader(provider: str, loader: Callable[[str], Signer]) -> None:
+    """How a provider loads one keyring entry from its configured location (a PEM path for Ed25519)."""
+    with _LOCK:
+        _KEY_LOADERS[provider] = loader
+
+
+def get_keyring() -> Keyring:
+    """The keyring from settings (CERTIFICATE_SIGNING_KEYS, then the default key), built once per process."""
+    global _KEYRING
+    if (ring := _KEYRING) is not None:
+        return ring
+    ring = _build_keyring()
+    with _LOCK:
+        _KEYRING = ring
+    return ring
+
+
+def _build_keyring() -> Keyring:
+    configured: Mapping[str, str] = _setting("CERTIFICATE_SIGNING_KEYS") or {}
+    provider = _setting("CERTIFICATE_SIGNER", DEFAULT_SIGNER)
+    keys: dict[str, Signer] = {}
+    for key_id, location in configured.items():
+        if not KEY_ID.fullmatch(key_id):
+            raise SigningNotConfigured(f"certificate key id {key_id!r}: use 1-16 letters, digits, _ or -")
+        loader = _KEY_LOADERS.get(provider)
+        if loader is None:
+            raise SigningNotConfigured(f"signer {provider!r} cannot load keyring entries")
+        keys[key_id] = loader(location)
+    try:
+        keys[""] = get_signer(provider)
+    except SigningNotConfigured:
+        if not keys:  # nothing at all to sign with
+            raise
+    return Keyring(signing_id=list(configured)[-1] if configured else "", keys=keys)
 
 
 def _setting(name: str, default: Any = None) -> Any:
@@ -156,6 +224,7 @@ def _default_ed25519() -> Ed25519Signer:
 
 
 register_signer(DEFAULT_SIGNER, _default_ed25519)
+register_key_loader(DEFAULT_SIGNER, Ed25519Signer.from_pem_file)
 
 
 def ensure_demo_key(path: Path) -> Path:
@@ -196,12 +265,20 @@ def _b64decode(text: str) -> bytes:
     return data
 
 
-def make_token(payload: Mapping[str, Any], signer: Signer | None = None) -> str:
-    """Sign a JSON-serialisable payload; a fresh 128-bit nonce is added under "n" (reserved)."""
+def make_token(payload: Mapping[str, Any], signer: Signer | None = None, *, key_id: str = "") -> str:
+    """Sign a JSON-serialisable payload; a fresh 128-bit nonce is added under "n" (reserved).
+
+    Without `signer`, the keyring's signing key signs and its id goes under "k" (none for the default key)."""
     if NONCE_KEY in payload:
         raise ValueError(f"payload key {NONCE_KEY!r} is reserved for the nonce")
-    signer = signer or get_signer()
+    if signer is None:
+        ring = get_keyring()
+        signer, key_id = ring.signer, ring.signing_id
     body = {**payload, NONCE_KEY: _b64encode(secrets.token_bytes(NONCE_BYTES))}
+    if key_id:
+        if KEY_ID_KEY in payload or not KEY_ID.fullmatch(key_id):
+            raise ValueError(f"payload key {KEY_ID_KEY!r} is reserved for the key id, which must match {KEY_ID.pattern}")
+        body[KEY_ID_KEY] = key_id
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False).encode()
     token = f"{_b64encode(data)}.{_b64encode(signer.sign(data))}"
     if len(token) > MAX_TOKEN_LENGTH:
@@ -210,18 +287,26 @@ def make_token(payload: Mapping[str, Any], signer: Signer | None = None) -> str:
 
 
 def read_token(token: str, signer: Signer | None = None) -> dict[str, Any]:
-    """The payload of a genuine token (nonce included); `InvalidToken` on any alteration or malformed input."""
+    """The payload of a genuine token (nonce included); `InvalidToken` on any alteration or malformed input.
+
+    Without `signer`, the key is the keyring's entry named by the payload's key id ("k"), or the default key when
+    the token has none; an unknown key id is invalid. The id is read before the signature is checked, but it only
+    chooses among our own keys: altering it breaks the signature like any other byte."""
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1:
         raise InvalidToken("malformed token")
-    signer = signer or get_signer()
     encoded_payload, encoded_signature = token.split(".")
     data, signature = _b64decode(encoded_payload), _b64decode(encoded_signature)
-    if not signer.verify(data, signature):
-        raise InvalidToken("bad signature")
     try:
         payload = json.loads(data)
-    except (UnicodeDecodeError, ValueError) as exc:  # only reachable with our own key signing garbage
+    except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidToken("payload is not JSON") from exc
+    if signer is None:
+        key_id = payload.get(KEY_ID_KEY, "") if isinstance(payload, dict) else ""
+        signer = get_keyring().verifier(key_id) if isinstance(key_id, str) else None
+        if signer is None:
+            raise InvalidToken("unknown key id")
+    if not signer.verify(data, signature):
+        raise InvalidToken("bad signature")
     if not isinstance(payload, dict) or not isinstance(payload.get(NONCE_KEY), str):
         raise InvalidToken("payload is not a certificate token")
     return payload

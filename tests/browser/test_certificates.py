@@ -88,3 +88,93 @@ def test_a_resident_checks_a_certificate_request_and_reads_the_committee_guide(p
     assert page.locator("#may-issue tbody tr").count() == 4
     page.screenshot(path=str(SHOTS / "certificates-guide.png"), full_page=True)
     assert not problems, problems
+
+
+ZHONGSHAN = "210202000000"
+CHUNHAI = "210202001002"
+
+
+def test_a_county_derives_its_catalog_adds_a_local_type_publishes_and_a_committee_issues_it(page, login, e2e_server):
+    """Art. 9(2): 中山区 derives from the catalog above, adds a local type with its basis and template, leaves one out
+    with a reason, publishes with the government's approval, and 春海社区 issues the new certificate."""
+    problems = _watch(page)
+    SHOTS.mkdir(exist_ok=True)
+    base = e2e_server["url"]
+
+    login("zhongshan.ca")
+    page.goto(f"{base}/certificates/catalogs/manage/")
+    page.screenshot(path=str(SHOTS / "certificates-catalogs-manage.png"), full_page=True)
+    page.click(f"#derive-button-{ZHONGSHAN}")
+    page.wait_for_url("**/certificates/catalogs/*/edit/")
+    edit_url = page.url
+    assert page.locator("#draft-types tbody tr").count() >= 3
+
+    page.click("#add-type")
+    page.wait_for_url("**/types/new/")
+    page.fill("#id_code", "ZS01")
+    page.fill("#id_name", "中山区居家养老服务补贴申请居住情况证明")
+    page.fill("#id_purpose", "申请本区居家养老服务补贴时证明实际居住（示例数据）")
+    page.fill("#id_requesting_authority", "中山区民政局")
+    page.fill("#id_procedure", "申请人提出申请，居委会入户核实后出具")
+    page.fill("#id_materials", "居民身份证\n户口簿")
+    page.fill("#id_steps", "申请\n入户核实\n出具")
+    page.fill("#id_time_limit_days", "3")
+    page.fill("#id_statement", "兹证明{name}自{since}起在本社区实际居住。")
+    page.fill("#id_template_fields", "since|居住起始日期|date|required")
+    page.fill("#id_local_note", "本区居家养老补贴办理需要（示例数据）")
+    page.click("#save-type")  # the legal basis is missing: refused, everything typed is kept
+    page.wait_for_selector("#id_basis + .errorlist, .errorlist")
+    assert page.input_value("#id_code") == "ZS01" and "入户核实" in page.input_value("#id_procedure")
+    page.screenshot(path=str(SHOTS / "certificates-catalog-type-errors.png"), full_page=True)
+    page.fill("#id_basis", "《大连市居家养老服务条例》第十二条（示例数据）")
+    page.click("#save-type")
+    page.wait_for_url("**/edit/#type-ZS01")
+    assert page.locator("#type-ZS01").count() == 1
+
+    # Two tabs on the same draft: the older page's save is refused (409) with everything typed kept, then applied.
+    page.click("#edit-C02")
+    page.wait_for_url("**/types/C02/")
+    other = page.context.new_page()
+    other.goto(edit_url)
+    other.fill("#reason-C05", "本区均为社区居委会，无村集体收益（示例数据）")
+    other.click("#remove-C05 button")
+    other.wait_for_selector("#omitted")
+    other.close()
+    page.fill("#id_time_limit_days", "2")
+    page.fill("#id_local_note", "本区承诺两个工作日内反馈（示例数据）")
+    page.click("#save-type")
+    page.wait_for_selector("#stale-warning")
+    assert page.input_value("#id_local_note") == "本区承诺两个工作日内反馈（示例数据）"
+    page.screenshot(path=str(SHOTS / "certificates-catalog-stale-edit.png"), full_page=True)
+    page.click("#save-type")
+    page.wait_for_url("**/edit/#type-C02")
+    assert page.locator('#diff tr.diff-modified[data-code="C02"]').count() == 1
+
+    page.fill("#reason-C03", "由街道党工委统一出具（示例数据）")
+    page.click("#remove-C03 button")
+    page.wait_for_selector("#omitted")
+    assert page.locator('#diff tr.diff-added[data-code="ZS01"]').count() == 1
+    assert page.locator('#diff tr.diff-omitted[data-code="C03"]').count() == 1
+    page.screenshot(path=str(SHOTS / "certificates-catalog-edit.png"), full_page=True)
+
+    page.fill("#id_approval_document", "中政函〔2026〕9号（示例数据）")
+    page.click("#publish-button")
+    page.wait_for_url("**/certificates/catalogs/*/")
+    assert "ZS01" in page.inner_text("#type-ZS01")
+    page.screenshot(path=str(SHOTS / "certificates-catalog-published.png"), full_page=True)
+    page.goto(edit_url)
+    assert page.locator("#history tbody tr").count() >= 3
+
+    page.context.clear_cookies()
+    login("chunhai.community")
+    page.goto(f"{base}/certificates/issue/")
+    page.click("#type-ZS01")
+    page.fill("#id_subject_name", "刘桂兰")
+    page.fill("#id_subject_id_number", "210202195501011234")
+    page.fill("#id_f_since", "2001-05-01")
+    page.click("#issue-button")
+    page.wait_for_url("**/certificates/*/")
+    assert page.inner_text("#serial").strip().startswith(f"{CHUNHAI}-")
+    assert "2001-05-01" in page.inner_text("#certificate-facts")
+    page.screenshot(path=str(SHOTS / "certificates-local-type-issued.png"), full_page=True)
+    assert not problems, problems

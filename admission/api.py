@@ -3,6 +3,7 @@ review, the committees' inbox, purchases of services, secondments, the standard 
 
 from typing import Any
 
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
@@ -166,7 +167,8 @@ class RequestSerializer(serializers.ModelSerializer):
                   "target_counts", "lock_version"]
 
     def get_target_counts(self, req: WorkRequest) -> dict[str, int]:
-        return services.target_counts(req)
+        counted = getattr(req, "counted_targets", None)  # set for a whole page by RequestListView
+        return counted if counted is not None else services.target_counts(req)
 
 
 class CreateRequestSerializer(serializers.Serializer):
@@ -204,6 +206,19 @@ class RequestListView(generics.ListCreateAPIView):
     def get_queryset(self) -> Any:
         return restrict(WorkRequest.objects.select_related("sender", "review_region"), self.request.user).order_by(
             "-created_at", "-id")
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        # Target counts of the whole page in one query, not one per request.
+        page = super().paginate_queryset(queryset)
+        requests = list(page) if page is not None else []
+        counts: dict[int, dict[str, int]] = {r.pk: {} for r in requests}
+        rows = (RequestTarget.objects.filter(request__in=requests).order_by()
+                .values("request_id", "status").annotate(n=Count("id")))
+        for row in rows:
+            counts[row["request_id"]][row["status"]] = row["n"]
+        for r in requests:
+            r.counted_targets = counts[r.pk]
+        return page
 
     @extend_schema(request=CreateRequestSerializer, responses={201: RequestSerializer}, summary="Create a work request")
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:

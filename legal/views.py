@@ -12,11 +12,26 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import httpcache
+
 from .choices import Jurisdiction, SourceLevel, Status
 from .models import LawChange, LegalSource, Provision
 from .services import LegalError, add_provision, add_source, may_edit_registry, record_change
 
 
+def registry_validators(request: HttpRequest, pk: int | None = None) -> httpcache.Validators:
+    """The registry (one writer: the provincial department) by history stamps, and the citations counted beside it:
+    the newest citation id (items' citations are replaced, never edited, so any change makes a new id). One query."""
+    from worklists.models import Citation, ListVersion, WorkItem
+
+    # Items and versions too: removing them (a draft discarded) takes citations away without a new citation id.
+    return httpcache.validators_from(httpcache.compiled_scalars("legal:registry", lambda: {
+        **httpcache.history_stamp(LegalSource, Provision, LawChange, WorkItem, ListVersion),
+        "citation": httpcache.first(Citation.objects.order_by("-pk"), "pk"),
+    }))
+
+
+@httpcache.conditional(registry_validators)
 def index(request: HttpRequest) -> HttpResponse:
     sources = LegalSource.objects.annotate(cited=Count("citations")).order_by("level", "name", "-effective")
     return render(request, "legal/index.html", {
@@ -66,6 +81,7 @@ def new_provision(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("legal:source", pk=src.pk)
 
 
+@httpcache.conditional(registry_validators)
 def source(request: HttpRequest, pk: int) -> HttpResponse:
     src = get_object_or_404(LegalSource, pk=pk)
     provisions = src.provisions.annotate(cited=Count("citations"))

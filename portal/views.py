@@ -1,10 +1,13 @@
 from django.contrib.auth.decorators import login_required
+from django.db.models import DateField, IntegerField, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 
+from core import httpcache
 from regions.choices import Level, OrganisationKind
-from regions.codes import normalise
+from regions.codes import InvalidCode, normalise
 from regions.models import Organisation, Region
 from regions.services import region_or_404, subtree_counts
 
@@ -38,6 +41,65 @@ def about(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/about.html")
 
 
+def _committee_stamp() -> dict[str, QuerySet]:
+    """The query behind the committee page's validators (compiled once; `code`, the chain of codes above it, the day
+    and the year are filled in per request)."""
+    from assessment.choices import PlanStatus as AssessmentStatus
+    from assessment.models import AssessmentPlan
+    from certificates.models import PUBLIC_STATUSES as CATALOG_PUBLIC
+    from certificates.models import CatalogVersion
+    from reporting.choices import PlanStatus as ReportingStatus
+    from reporting.models import ReportingPlan
+    from worklists.choices import PUBLIC_STATUSES
+    from worklists.models import ListVersion
+
+    param = httpcache.param
+
+    def chain(field: str) -> Q:
+        return Q(**{field: param("province")}) | Q(**{field: param("city")}) | Q(**{field: param("county")})
+
+    on = param("on", DateField())
+    worklist = ListVersion.objects.filter(
+        chain("worklist__region__code"), status__in=PUBLIC_STATUSES, effective_from__lte=on,
+    ).order_by("-worklist__region__level", "-number")
+    catalog = CatalogVersion.objects.filter(
+        chain("catalog__region__code"), status__in=CATALOG_PUBLIC, effective_from__lte=param("on", DateField()),
+    ).order_by("-catalog__region__level", "-number")
+    plan = ReportingPlan.objects.filter(
+        region__code=param("township"), year=param("year", IntegerField()), status=ReportingStatus.PUBLISHED)
+    assessed = AssessmentPlan.objects.filter(
+        Q(region__code=param("county")) | Q(region__code=param("township")), status=AssessmentStatus.PUBLISHED)
+    return {
+        "committee": httpcache.first(Region.objects.filter(code=param("code"), level=Level.VILLAGE), "pk"),
+        **httpcache.history_stamp(Region, Organisation),
+        "worklist": httpcache.row(worklist, "pk", "cache_token", "updated_at"),
+        "catalog": httpcache.row(catalog, "pk", "updated_at"),
+        "plan": httpcache.row(plan, "pk", "updated_at"),
+        "assessment": httpcache.summary(assessed),
+    }
+
+
+def committee_validators(request: HttpRequest, code: str) -> httpcache.Validators | None:
+    """What the committee page shows, read in one query without rendering: the region (and its organisation), the
+    work list in force (with its cache token), the certificate catalog in force, the township's reporting plan and the
+    assessment plans covering the committee. None (no validators) when the page redirects or is not found."""
+    try:
+        code12 = normalise(code)
+    except InvalidCode:
+        return None
+    if code12 != code:
+        return None
+    today = timezone.localdate()
+    values = httpcache.compiled_scalars(
+        "portal:committee", _committee_stamp, code=code12, province=code12[:2] + "0" * 10, city=code12[:4] + "0" * 8,
+        county=code12[:6] + "0" * 6, township=code12[:9] + "000", on=today, year=today.year,
+    )
+    if values["committee"] is None:
+        return None
+    return httpcache.validators_from(values, today)
+
+
+@httpcache.conditional(committee_validators)
 def committee(request: HttpRequest, code: str) -> HttpResponse:
     region = region_or_404(code)
     if region.level != Level.VILLAGE:

@@ -4,6 +4,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from core import httpcache
+
 from .choices import Level
 from .codes import normalise
 from .filtersets import RegionFilterSet
@@ -11,6 +13,14 @@ from .models import Region
 from .services import children_with_committee_counts, region_or_404, subtree_counts
 
 
+def division_validators(request: HttpRequest, code: str = "") -> httpcache.Validators:
+    """Region pages show only the division tree, which changes only through the division import (one writer, through
+    the history helpers): the newest region history row stands for all of it. One index lookup; the path is in the ETag."""
+    return httpcache.validators_from(
+        httpcache.compiled_scalars("regions:divisions", lambda: httpcache.history_stamp(Region)))
+
+
+@httpcache.conditional(division_validators)
 def browse(request: HttpRequest) -> HttpResponse:
     """The top of the tree, or search results when a query is given."""
     query = request.GET.get("q", "").strip()
@@ -27,6 +37,7 @@ def browse(request: HttpRequest) -> HttpResponse:
     return render(request, "regions/browse.html", {"rows": rows})
 
 
+@httpcache.conditional(division_validators)
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     region = region_or_404(code)
     if region.code != normalise(code):

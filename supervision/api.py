@@ -132,7 +132,10 @@ class CaseListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):  # noqa: ANN201
-        return services.visible_cases(self.request.user).select_related("agency", "bureau", "region", "complaint").order_by("-id")
+        # Orders, notices and the bureau's region are read for every case listed: fetched once for the page.
+        return (services.visible_cases(self.request.user)
+                .select_related("agency", "bureau__region", "region", "complaint")
+                .prefetch_related("orders", "notices").order_by("-id"))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())

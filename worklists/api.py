@@ -4,6 +4,9 @@ lifecycle steps for integrations (the same services as the web pages)."""
 from datetime import date
 from typing import Any
 
+from django.db.models import DateField, Q, QuerySet
+from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -14,15 +17,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.choices import Action
+from core import httpcache
 from core.api import ApiError
 from core.scoping import get_scoped_object_or_404, restrict
+from legal.models import LegalSource, Provision
 from regions.api import region_or_error
 from regions.choices import Level
+from regions.codes import InvalidCode, normalise
+from regions.models import Region
 
 from . import io as imports
 from . import services
 from .choices import PUBLIC_STATUSES
 from .models import Filing, ListVersion
+from .views_public import public_validators
 
 
 def _date(request: Request) -> date | None:
@@ -33,6 +41,37 @@ def _date(request: Request) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise ApiError("invalid_date", _("Dates are written YYYY-MM-DD.")) from None
+
+
+def _committee_worklist_stamp() -> dict[str, QuerySet]:
+    param = httpcache.param
+    chain = Q(worklist__region__code=param("province")) | Q(worklist__region__code=param("city")) | Q(
+        worklist__region__code=param("county"))
+    version = ListVersion.objects.filter(
+        chain, status__in=PUBLIC_STATUSES, effective_from__lte=param("on", DateField()),
+    ).order_by("-worklist__region__level", "-number")
+    return {
+        "committee": httpcache.first(Region.objects.filter(code=param("code"), level=Level.VILLAGE), "pk"),
+        "version": httpcache.row(version, "pk", "cache_token", "updated_at"),
+        **httpcache.history_stamp(Region, LegalSource, Provision),
+    }
+
+
+def committee_worklist_validators(request: Request, code: str) -> httpcache.Validators | None:
+    """The version the answer comes from, as the payload cache keys it (id, cache token, time), the committee (its
+    kind filters the items) and the legal registry (names in legal_basis): one query (compiled once), no payload built."""
+    try:
+        code12 = normalise(code)
+    except InvalidCode:
+        return None
+    on = _date(request) or timezone.localdate()
+    values = httpcache.compiled_scalars(
+        "worklists:committee", _committee_worklist_stamp, code=code12, province=code12[:2] + "0" * 10,
+        city=code12[:4] + "0" * 8, county=code12[:6] + "0" * 6, on=on,
+    )
+    if values["committee"] is None or values["version"] is None:
+        return None
+    return httpcache.validators_from(values, on)
 
 
 class CommitteeWorklistView(APIView):
@@ -49,6 +88,7 @@ class CommitteeWorklistView(APIView):
         parameters=[OpenApiParameter("date", str, description="YYYY-MM-DD; default today")],
         responses={200: dict},
     )
+    @method_decorator(httpcache.conditional(committee_worklist_validators, page=False))
     def get(self, request: Request, code: str) -> Response:
         region = region_or_error(code)
         if region.level != Level.VILLAGE:
@@ -71,6 +111,7 @@ class VersionListView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(summary="Catalog and list versions", responses={200: dict}, operation_id="worklists_versions_list")
+    @method_decorator(httpcache.conditional(public_validators, page=False))
     def get(self, request: Request) -> Response:
         versions = restrict(ListVersion.objects.select_related("worklist__region"), request.user).order_by("worklist__region__code", "-number")
         if region := request.query_params.get("region"):
@@ -82,6 +123,7 @@ class VersionDetailView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(summary="One version with its items", responses={200: dict})
+    @method_decorator(httpcache.conditional(public_validators, page=False))
     def get(self, request: Request, pk: int) -> Response:
         version = _version(request, pk)
         items = services.items_with_citations(version)
@@ -99,6 +141,7 @@ class VersionDiffView(APIView):
 
     @extend_schema(summary="Differences from another version (default: the previous one)",
                    parameters=[OpenApiParameter("against", int)], responses={200: dict})
+    @method_decorator(httpcache.conditional(public_validators, page=False))
     def get(self, request: Request, pk: int) -> Response:
         version = _version(request, pk)
         against = request.query_params.get("against")

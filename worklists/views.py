@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -40,7 +41,9 @@ def _version(request: HttpRequest, pk: int) -> ListVersion:
 @login_required
 def work(request: HttpRequest) -> HttpResponse:
     user = request.user
-    worklists = restrict(WorkList.objects.select_related("region"), user).order_by("region__code")
+    # Published lists of other regions are visible (public_q); their drafts are not, so only visible versions are listed.
+    visible_versions = Prefetch("versions", queryset=restrict(ListVersion.objects.all(), user))
+    worklists = restrict(WorkList.objects.select_related("region"), user).prefetch_related(visible_versions).order_by("region__code")
     own = {m.organisation.region.pk: m.organisation.region for m in user.cached_memberships()}
     startable = [r for r in own.values() if services.can_edit(user, r) and r.level <= 3]
     open_versions = restrict(ListVersion.objects.filter(status__in=OPEN_STATUSES).select_related("worklist__region"), user)
@@ -235,6 +238,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         mine.filter(read=False).update(read=True)
         return redirect("worklists:notifications")
-    return render(request, "worklists/notifications.html", {"notifications": mine[:200]})
+    # Each row names its recipient: fetched with the rows.
+    return render(request, "worklists/notifications.html", {"notifications": mine.select_related("recipient")[:200]})
 
 

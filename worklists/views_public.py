@@ -3,22 +3,25 @@ open-data downloads and an Atom feed. Only published versions are shown; drafts 
 
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
+from core import httpcache
 from core.audit import record
 from core.models import AuditAction
+from legal.models import LegalSource, Provision
 from regions.codes import normalise
+from regions.models import Region
 from regions.services import region_or_404
 
 from . import io as exports
 from . import services
 from .choices import PUBLIC_STATUSES, Category
-from .models import ListVersion, WorkItem, WorkList
+from .models import Filing, ListVersion, WorkItem, WorkList
 
 # Art. 8 in plain words: what no list may ask of a committee.
 ART8_SUMMARY = [
@@ -51,14 +54,37 @@ def _on(request: HttpRequest) -> date | None:
         return None
 
 
+def public_stamp() -> dict[str, QuerySet]:
+    """What the public list pages and API show, as one-value subqueries: the published versions read directly (how
+    many, their latest change, the sum of their cache tokens, which law-change flags bump), filings likewise, and the
+    rarely written data around them (region names, the legal registry) by history stamps."""
+    public = ListVersion.objects.filter(status__in=PUBLIC_STATUSES)
+    return {
+        "versions": httpcache.summary(public), "tokens": httpcache.total(public, "cache_token"),
+        "filings": httpcache.summary(Filing.objects.all()),
+        **httpcache.history_stamp(Region, LegalSource, Provision),
+    }
+
+
+def public_validators(request: HttpRequest, *args: object, **kwargs: object) -> httpcache.Validators:
+    """One query for any public list page; the day is part of it (which version is in force depends on it)."""
+    return httpcache.validators_from(httpcache.compiled_scalars("worklists:public", public_stamp), timezone.localdate())
+
+
+@httpcache.conditional(public_validators)
 def index(request: HttpRequest) -> HttpResponse:
     worklists = (
         WorkList.objects.filter(versions__status__in=PUBLIC_STATUSES).distinct().select_related("region").order_by("region__code")
     )
-    rows = [(w, services.in_force(w)) for w in worklists]
+    # The version in force of every list in one query (not one per list): the newest public one in force today.
+    current: dict[int, ListVersion] = {}
+    for version in ListVersion.objects.filter(status__in=PUBLIC_STATUSES, effective_from__lte=timezone.localdate()).order_by("-number"):
+        current.setdefault(version.worklist_id, version)
+    rows = [(w, current.get(w.pk)) for w in worklists]
     return render(request, "worklists/index.html", {"rows": rows})
 
 
+@httpcache.conditional(public_validators)
 def region_page(request: HttpRequest, code: str) -> HttpResponse:
     region = region_or_404(code)
     if region.code != normalise(code):
@@ -79,6 +105,7 @@ def region_page(request: HttpRequest, code: str) -> HttpResponse:
     })
 
 
+@httpcache.conditional(public_validators)
 def public_version(request: HttpRequest, pk: int) -> HttpResponse:
     version = _public_version(pk)
     items = services.items_with_citations(version)
@@ -90,6 +117,7 @@ def public_version(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+@httpcache.conditional(public_validators)
 def diff_page(request: HttpRequest, pk: int) -> HttpResponse:
     version = _public_version(pk)
     against_pk = request.GET.get("against")
@@ -104,6 +132,7 @@ def diff_page(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+@httpcache.conditional(public_validators)
 def search(request: HttpRequest) -> HttpResponse:
     """Search the items of every list in force, in Chinese (substring match on code, name, content, basis)."""
     query = request.GET.get("q", "").strip()[:50]
@@ -144,6 +173,7 @@ def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return response
 
 
+@httpcache.conditional(public_validators, page=False)  # no form, no CSRF token: shared caches may keep it
 def feed(request: HttpRequest) -> HttpResponse:
     """Atom feed of publications (newest first)."""
     versions = (

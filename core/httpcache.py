@@ -1,0 +1,320 @@
+"""Conditional GET for public pages and the public API (issue 9 item 4, DESIGN.md §10).
+
+A view decorated with ``conditional(validators)`` answers with an ETag and a Last-Modified computed by ``validators``
+from the published data the response shows — one small query, never a rendering — and with 304 Not Modified when the
+client already holds that version.
+
+Cache-Control, decided once here:
+
+* Pages (HTML), anonymous: ``private, no-cache`` with validators. Every page carries a CSRF token (the language button
+  in the header) that belongs to one browser, so a shared cache must never hand one visitor's page to another; and
+  ``no-cache`` rather than ``max-age=60`` because a newly published list is a legal act: the browser revalidates each
+  time (a query, no rendering) and sees a publication at once.
+* API (JSON) and the Atom feed, anonymous: ``public, no-cache`` (no CSRF token in them): shared caches (nginx, a CDN) may keep the body but must revalidate it
+  each time, so no stale list is served after publishing; revalidation is cheap.
+* Signed-in users (session or ``Authorization`` header), and requests with flash messages waiting: ``private, no-cache``
+  and no validators at all, so they are never answered 304 on a copy cached while signed out, and never get a response a
+  shared cache stored for the public.
+
+Every response also says ``Vary: Accept-Language, Cookie``. The ETag covers the validators' source, the language, the
+full path (query strings change the page), the code release, and for pages the browser's CSRF secret (a page cached
+before signing in and out again holds a token the browser no longer has).
+"""
+
+import hashlib
+import os
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from functools import lru_cache, wraps
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import CharField, F, Field, Func, Model, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Concat
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.dateparse import parse_datetime
+from django.utils.http import http_date
+
+# (etag source, last modified) — the source is anything with a stable repr(); None: no validators for this request.
+Validators = tuple[Any, datetime | None]
+ValidatorFunction = Callable[..., Validators | None]
+View = Callable[..., Any]
+
+VARY = ("Accept-Language", "Cookie")
+
+
+def conditional(validators: ValidatorFunction, *, page: bool = True) -> Callable[[View], View]:
+    """Decorate a GET view (or an APIView's ``get`` through ``method_decorator``); ``validators`` takes the view's
+    arguments. ``page=False`` for JSON and feeds: no CSRF token in them, so anonymous responses may be kept by shared
+    caches, and are kept here too: the body of a 200 is stored under its ETag (the ETag names everything the body
+    depends on), and the next client without it gets the stored body after the validators' query, without the view."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
+            if request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+            if signed_in(request) or _messages_waiting(request):
+                return _finish(view(request, *args, **kwargs), shared=False)
+            found = validators(request, *args, **kwargs)
+            if found is None:
+                return _finish(view(request, *args, **kwargs), shared=not page)
+            source, modified = found
+            etag = _etag(request, source, page)
+            stamp = int(modified.timestamp()) if modified else None
+            answer = get_conditional_response(request, etag=etag, last_modified=stamp)
+            if answer is None and not page:
+                answer = _stored(etag)
+            if answer is None:
+                answer = view(request, *args, **kwargs)
+                if answer.status_code != 200:
+                    return _finish(answer, shared=not page)
+                if not page:
+                    _store(answer, etag)
+            answer["ETag"] = etag
+            if stamp is not None:
+                answer["Last-Modified"] = http_date(stamp)
+            return _finish(answer, shared=not page)
+
+        return wrapper
+
+    return decorator
+
+
+BODY_SECONDS = 300  # bounded memory in the local-memory cache; Redis keeps them for every process
+
+
+def _body_key(etag: str) -> str:
+    return f"httpcache:body:{etag.strip(chr(34))}"
+
+
+def _stored(etag: str) -> HttpResponse | None:
+    stored = cache.get(_body_key(etag))
+    if stored is None:
+        return None
+    content, content_type = stored
+    return HttpResponse(content, content_type=content_type)
+
+
+def _store(response: Any, etag: str) -> None:
+    def keep(rendered: Any) -> None:
+        if not rendered.streaming:
+            cache.set(_body_key(etag), (rendered.content, rendered["Content-Type"]), BODY_SECONDS)
+
+    # A DRF Response is rendered after the view returns: keep it once it is.
+    if hasattr(response, "add_post_render_callback") and not response.is_rendered:
+        response.add_post_render_callback(keep)
+    else:
+        keep(response)
+
+
+def signed_in(request: Any) -> bool:
+    """A session user, a DRF-authenticated user, or credentials sent at all (a shared cache must not answer those)."""
+    if request.META.get("HTTP_AUTHORIZATION"):
+        return True
+    for candidate in (request, getattr(request, "_request", None)):
+        user = getattr(candidate, "user", None) if candidate is not None else None
+        if user is not None and user.is_authenticated:
+            return True
+    return False
+
+
+def _messages_waiting(request: Any) -> bool:
+    # A 304 would show the cached page without the message, and the message would then appear on a later page.
+    if "messages" in request.COOKIES:
+        return True
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    session = getattr(getattr(request, "_request", request), "session", None)
+    return bool(session is not None and session.get("_messages"))
+
+
+def _finish(response: Any, *, shared: bool) -> Any:
+    if shared:
+        patch_cache_control(response, public=True, no_cache=True)
+    else:
+        patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, VARY)
+    return response
+
+
+def _etag(request: Any, source: Any, page: bool) -> str:
+    parts = [release(), translation.get_language() or "", request.get_full_path(), repr(source)]
+    if page:
+        # The CSRF secret the page's form token is made from; created now if the browser has none, so that the
+        # page rendered next uses the same one and the very next revalidation can be a 304.
+        if "CSRF_COOKIE" not in request.META:
+            get_token(request)
+        parts.append(request.META.get("CSRF_COOKIE", ""))
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+    return f'"{digest}"'
+
+
+@lru_cache(maxsize=1)
+def release() -> str:
+    """Changes when the code, templates or translations change, so that a deployment is not answered 304 with pages
+    rendered by the code before. The same on every host with the same files (content, not file times);
+    ``QINGDAN_RELEASE`` overrides it."""
+    if os.environ.get("QINGDAN_RELEASE"):
+        return os.environ["QINGDAN_RELEASE"]
+    base = Path(settings.BASE_DIR)
+    skip = {".venv", "var", "staticfiles", "tests", "bench", "data", "node_modules", ".git", "media"}
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(base.rglob("*")):
+        relative = path.relative_to(base)
+        if relative.parts[0] in skip or path.suffix not in (".py", ".html", ".mo") or not path.is_file():
+            continue
+        try:
+            content = path.read_bytes()
+        except OSError:  # removed while we walk (an editor's temporary file): not part of the release
+            continue
+        digest.update(str(relative).encode())
+        digest.update(content)
+    return digest.hexdigest()
+
+
+# --- cheap validators: several one-value subqueries in one round trip -----------------------------------------------
+
+def scalars(**subqueries: QuerySet) -> dict[str, Any]:
+    """``SELECT (q1), (q2), …``: each queryset gives one value (``.values(field)[:1]`` or one of the helpers below)."""
+    sql, params = _compile(subqueries)
+    return _run(sql, params, list(subqueries))
+
+
+class _Input:
+    """Where a request's value goes in a compiled validator query (see ``compiled_scalars``)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def param(name: str, output_field: Field | None = None) -> RawSQL:
+    """A request value in a validator query built for ``compiled_scalars``: compiled once, filled in per request."""
+    return RawSQL("%s", (_Input(name),), output_field=output_field or CharField())
+
+
+_COMPILED: dict[tuple[str, str], tuple[str, list[Any], list[str]]] = {}
+
+
+def compiled_scalars(key: str, build: Callable[[], dict[str, QuerySet]], **values: Any) -> dict[str, Any]:
+    """``scalars`` for a query whose shape never changes, only its inputs (``param(name)`` in ``build``): the ORM
+    compiles it once per process; afterwards a request costs the database round trip alone (the compilation of a
+    dozen subqueries costs more than running them)."""
+    entry = _COMPILED.get((connection.vendor, key))
+    if entry is None:
+        subqueries = build()
+        sql, params = _compile(subqueries)
+        entry = _COMPILED[(connection.vendor, key)] = (sql, params, list(subqueries))
+    sql, template, names = entry
+    params = [_prepared(values[p.name]) if isinstance(p, _Input) else p for p in template]
+    return _run(sql, params, names)
+
+
+def _prepared(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+def _compile(subqueries: dict[str, QuerySet]) -> tuple[str, list[Any]]:
+    sqls: list[str] = []
+    params: list[Any] = []
+    for queryset in subqueries.values():
+        sql, values = queryset.query.sql_with_params()
+        sqls.append(f"({sql})")
+        params.extend(values)
+    return "SELECT " + ", ".join(sqls), params
+
+
+def _run(sql: str, params: list[Any], names: list[str]) -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return dict(zip(names, row, strict=True))
+
+
+def first(queryset: QuerySet, field: str) -> QuerySet:
+    """One field of the queryset's first row (mind the ordering)."""
+    return queryset.values(field)[:1]
+
+
+def row(queryset: QuerySet, *fields: str) -> QuerySet:
+    """Several fields of the queryset's first row as one value, "a|b|c": one subquery (and one join) instead of one
+    per field — the database's planning time grows with the number of subqueries."""
+    return queryset.annotate(_row=_joined(*[Cast(f, CharField()) for f in fields])).values("_row")[:1]
+
+
+def summary(queryset: QuerySet, field: str = "updated_at") -> QuerySet:
+    """"count|latest" of the queryset's rows (plain functions, not aggregates: no GROUP BY, one row)."""
+    return queryset.order_by().annotate(_summary=_joined(
+        Cast(Func(F("pk"), function="COUNT"), CharField()), Cast(Func(F(field), function="MAX"), CharField()),
+    )).values("_summary")
+
+
+def count(queryset: QuerySet) -> QuerySet:
+    return queryset.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n")
+
+
+def total(queryset: QuerySet, field: str) -> QuerySet:
+    return queryset.order_by().annotate(_s=Func(F(field), function="SUM")).values("_s")
+
+
+def _joined(*parts: Any) -> Concat:
+    pieces: list[Any] = []
+    for part in parts:
+        pieces += [part, Value("|")]
+    return Concat(*pieces[:-1], output_field=CharField())
+
+
+def history_stamp(*models: type[Model]) -> dict[str, QuerySet]:
+    """The newest history row of each tracked model ("history_id|history_date"): every create, edit and delete of a
+    tracked model writes one (DESIGN.md §5, bulk paths through the history helpers), and reading it is one index lookup.
+
+    History ids are handed out at insert, not commit: two overlapping writers of one model may commit out of order on
+    PostgreSQL. Use stamps for data written rarely and by one writer (divisions, the legal registry, organisations);
+    read published versions themselves (``row``/``summary``) for what changes in the daily workflow."""
+    out: dict[str, QuerySet] = {}
+    for model in models:
+        historical = model.history.model  # type: ignore[attr-defined]
+        out[model._meta.label_lower.replace(".", "_")] = row(historical.objects.order_by("-history_id"), "history_id", "history_date")
+    return out
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """A time read through ``scalars`` (SQLite gives text in UTC, PostgreSQL an aware datetime or text with offset)."""
+    if value is None or isinstance(value, datetime):
+        return value.replace(tzinfo=value.tzinfo or UTC) if value else None
+    text = str(value)
+    if "-" not in text or ":" not in text:
+        return None
+    try:
+        parsed = parse_datetime(text)
+    except ValueError:
+        return None
+    if parsed is None:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def newest(values: dict[str, Any]) -> datetime | None:
+    """The latest time among the values (and the parts of "a|b|c" values): the Last-Modified of what they describe."""
+    times = []
+    for value in values.values():
+        for part in (value.split("|") if isinstance(value, str) else [value]):
+            if (moment := as_datetime(part)) is not None:
+                times.append(moment)
+    return max(times) if times else None
+
+
+def validators_from(values: dict[str, Any], *extra: Any) -> Validators:
+    """(etag source, last modified) from ``scalars`` results plus anything else the response depends on."""
+    return (tuple(sorted(values.items())), *extra), newest(values)

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import Decision, PaymentStatus, RequestKind
 
@@ -59,12 +60,19 @@ class RequestForm(forms.Form):
             raise forms.ValidationError(_("Attach a PDF, Word, Excel, image or text file."))
         if upload.size > ATTACHMENT_MAX_BYTES:
             raise forms.ValidationError(_("The attachment may be at most 5 MB."))
+        from core.uploads import UploadRefused, check_content, check_name
+
+        try:  # a renamed executable, a zip bomb named .docx or a path for a name is refused, not stored
+            check_name(upload.name)
+            check_content(extension, upload)
+        except UploadRefused as refused:
+            raise forms.ValidationError(refused.message) from None
         return upload
 
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("Decision"), required=False,
+        label=pgettext_lazy("admission decision", "Decision"), required=False,
         choices=[("", _("Confirm the result of the check")), *Decision.choices],
     )
     reason = forms.CharField(label=_("Reason (required to override)"), required=False, widget=forms.Textarea(attrs=TEXT))

@@ -137,7 +137,13 @@ class ServicePurchase(TimeStamped):
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
-    return f"admission/{instance.request_id}/{filename}"
+    # Stored under a random name (the sender's name is kept in `name` for display and download): a name chosen by
+    # the uploader never becomes a path on the server.
+    import uuid
+
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    extension = extension if extension.isalnum() and len(extension) <= 5 else "bin"
+    return f"admission/{instance.request_id}/{uuid.uuid4().hex}.{extension}"
 
 
 class Attachment(models.Model):

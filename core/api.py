@@ -58,6 +58,10 @@ CODES = {
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RecursionError) and "JSON" in str(exc):
+        # json gives up on deeply nested bodies with RecursionError, not ValueError (all DRF's parser catches): the
+        # client's error, a 400 like any malformed JSON.
+        exc = exceptions.ParseError()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, PermissionDenied):

@@ -68,4 +68,10 @@ def check(name: str, head: bytes, size: int, whole: bytes | None = None) -> Chec
             raise AttachmentError("content_mismatch", "附件内容与文件扩展名不符。") from None
         if OFFICE_PART[extension] not in names:
             raise AttachmentError("content_mismatch", "附件内容与文件扩展名不符。")
+        from core.uploads import UploadRefused, check_zip_archive
+
+        try:  # a zip bomb named .xlsx/.docx would hit whoever opens it (the handling bureau)
+            check_zip_archive(io.BytesIO(whole or head))
+        except UploadRefused:
+            raise AttachmentError("too_large", "附件解压后过大，已拒绝。") from None
     return CheckedFile(name=name, extension="jpg" if extension == "jpeg" else extension, content_type=content_type, size=size)

@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history
 from core.audit import record
 from core.exports import safe_cell
 from core.models import AuditAction
+from core.uploads import UploadRefused, check_size, check_zip_archive
 from legal.citations import CitationError, parse_basis
 from legal.services import LegalError, resolve
 
@@ -45,6 +46,8 @@ APPLIES_VALUES = {
     "both": AppliesTo.BOTH, "村和社区": AppliesTo.BOTH, "村（社区）": AppliesTo.BOTH, "通用": AppliesTo.BOTH,
 }
 MAX_ROWS = 20000
+# A 20,000-row workbook weighs about 1 MB; what it may expand to is limited by core.uploads (zip bombs).
+MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_LENGTH = {"code": 32, "name": 200, "agency": 100}
 
 
@@ -86,6 +89,14 @@ def read_rows(stream: BinaryIO, *, upper_codes: set[str] | None = None) -> list[
     """Parse and check every row; raise ImportFailed with all errors, or return rows ready to write."""
     from openpyxl import load_workbook
 
+    try:
+        # Size and declared decompressed size first: openpyxl would otherwise inflate whatever the archive holds.
+        check_size(stream, MAX_FILE_BYTES)
+        check_zip_archive(stream, required_part="xl/workbook.xml")
+    except UploadRefused as refused:
+        if refused.code in ("bad_archive", "content_mismatch"):
+            raise ImportFailed([_("The file is not an Excel workbook (.xlsx).")]) from None
+        raise ImportFailed([refused.message]) from None
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 — any unreadable file is the user's error, reported in Chinese

@@ -175,12 +175,39 @@ class ChannelListView(generics.ListCreateAPIView):
         return Response(ChannelSerializer(channel).data, status=201)
 
 
+class ChannelEditSerializer(serializers.Serializer):
+    lock_version = serializers.IntegerField(help_text="The edit counter of the version you edited (409 when stale)")
+    name = serializers.CharField(max_length=200, required=False)
+    kind = serializers.ChoiceField(choices=ChannelKind.values, required=False)
+    frequency = serializers.ChoiceField(choices=Frequency.values, required=False)
+    notice_days = serializers.IntegerField(min_value=0, max_value=366, required=False)
+    minutes_per_filing = serializers.IntegerField(min_value=0, max_value=10000, required=False)
+    list_items = serializers.ListField(child=serializers.CharField(max_length=32), required=False)
+    fields = serializers.ListField(child=serializers.CharField(max_length=200), min_length=1,
+                                   max_length=services.MAX_FIELDS, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
 class ChannelDetailView(generics.RetrieveAPIView):
+    """GET a channel; PATCH: its owning agency edits it (only the keys sent change; lock_version required). Editing
+    an approved channel sends it back to the county's review."""
+
     serializer_class = ChannelSerializer
 
     def get_object(self) -> ReportingChannel:
         return get_scoped_object_or_404(ReportingChannel.objects.all(), self.request.user, request=self.request,
                                         pk=self.kwargs["pk"])
+
+    @extend_schema(request=ChannelEditSerializer, responses={200: ChannelSerializer},
+                   operation_id="reporting_channels_edit")
+    def patch(self, request: Request, pk: int) -> Response:
+        channel = self.get_object()
+        data = ChannelEditSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        lock = values.pop("lock_version")
+        channel = call_service(services.edit_channel, request.user, channel, lock=lock, request=request, **values)
+        return Response(ChannelSerializer(channel).data)
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -269,9 +296,8 @@ class SubmissionListView(generics.ListAPIView):
         prepared = call_service(services.prepare_submission, request.user, committee, channel, v["period"], v["values"])
 
         def run() -> tuple[dict[str, Any], int]:
-            existed = Submission.objects.filter(channel=channel, committee=committee, period=v["period"]).exists()
-            sub = call_service(services.commit_submission, prepared, v["revision"])
-            return SubmissionSerializer(sub).data, 200 if existed else 201
+            sub = call_service(services.commit_submission, prepared, v["revision"], request=request)
+            return SubmissionSerializer(sub).data, 201 if getattr(sub, "created_now", False) else 200
 
-        body, code = services.idempotent(request.user, key, run)
+        body, code = services.idempotent(request.user, key, run, checked=True)
         return Response(body, status=code)

@@ -47,6 +47,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "plan_orgs": services.plan_orgs(user),
         "committees": services.committees_of(user),
         "can_decide": bool(services.orgs(user, "approve", ("government",))),
+        "can_analyse": services.can_analyse_pasted(user),
     })
 
 
@@ -116,6 +117,41 @@ def channel_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owning agency edits its channel; a stale form (someone changed it meanwhile) is shown as an error with
+    the values typed kept, never saved over the other change."""
+    channel = get_scoped_object_or_404(ReportingChannel.objects.select_related("owner", "region"), request.user,
+                                       request=request, pk=pk)
+    if not services.can_edit(request.user, channel):
+        raise Http404
+    values: dict[str, Any] = {
+        "name": channel.name, "kind": channel.kind, "frequency": channel.frequency, "notice_days": channel.notice_days,
+        "minutes": channel.minutes_per_filing, "list_items": ", ".join(channel.list_items),
+        "fields": "\n".join(channel.field_names()), "description": channel.description,
+        "lock_version": channel.lock_version}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in ("name", "kind", "frequency", "notice_days", "minutes",
+                                                       "list_items", "fields", "description", "lock_version")}
+        try:
+            services.edit_channel(
+                request.user, channel, lock=_int(values["lock_version"]), request=request, name=values["name"],
+                kind=values["kind"], frequency=values["frequency"], notice_days=_int(values["notice_days"]) or 0,
+                minutes_per_filing=_int(values["minutes"]) or 0, fields=values["fields"],
+                list_items=values["list_items"].replace("，", ",").split(","), description=values["description"])
+        except APIException as error:
+            show_errors(request, error)
+        else:
+            messages.success(request, _("Channel saved: the county reviews the changes before they reach committees."))
+            return redirect("reporting:channel", channel.pk)
+    from worklists.services import effective_list
+
+    effective = effective_list(channel.region)
+    return render(request, "reporting/channel_form.html", {
+        "channel": channel, "owners": [channel.owner], "values": values, "kinds": ChannelKind.choices,
+        "frequencies": Frequency.choices, "items": effective.items if effective else []})
+
+
+@login_required
 def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     channel = get_scoped_object_or_404(ReportingChannel.objects.select_related("owner", "region", "merged_into"),
                                        request.user, request=request, pk=pk)
@@ -124,6 +160,7 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reporting/channel_detail.html", {
         "channel": channel, "fields": channel.fields.select_related("element"), "can_review": can_review,
         "targets": targets, "is_owner": channel.owner in services.registering_orgs(request.user),
+        "can_edit": services.can_edit(request.user, channel),
         "exceptions": channel.exceptions.all(), "year": timezone.localdate().year,
         "history": channel.history.all()[:20]})
 
@@ -169,7 +206,7 @@ def review(request: HttpRequest, code: str) -> HttpResponse:
     can_review = bool(services.orgs(request.user, "change", services.REVIEW_KINDS, county))
     approved = [c for c in data["channels"] if c.status == ChannelStatus.APPROVED]
     return render(request, "reporting/review.html", {"county": county, "can_review": can_review, "approved": approved,
-                                                     **data})
+                                                     "can_analyse": services.can_analyse_pasted(request.user), **data})
 
 
 @login_required
@@ -287,3 +324,30 @@ def received(request: HttpRequest) -> HttpResponse:
         return _table(request, "reporting-forms", header, rows)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     return render(request, "reporting/received.html", {"filterset": filterset, "page": page})
+
+
+# --- pasted forms -------------------------------------------------------------------------------------------------
+
+@login_required
+def analyze_forms(request: HttpRequest) -> HttpResponse:
+    """A county officer pastes forms (not registered) and sees the §8 analysis: overlaps, multi-head requests, rush
+    and unlisted forms, the burden and the fields no data element explains. Nothing is stored."""
+    if not services.can_analyse_pasted(request.user):
+        raise Http404
+    values: dict[str, Any] = {"text": "", "frequency": "monthly", "deadline_days": 10, "in_annual_plan": False,
+                              "list_item": ""}
+    result = None
+    if request.method == "POST":
+        values = {"text": request.POST.get("text", ""), "frequency": request.POST.get("frequency", "monthly"),
+                  "deadline_days": _int(request.POST.get("deadline_days")) or 0,
+                  "in_annual_plan": request.POST.get("in_annual_plan") == "on",
+                  "list_item": request.POST.get("list_item", "")}
+        try:
+            forms = services.parse_pasted_forms(values["text"], frequency=values["frequency"],
+                                                deadline_days=values["deadline_days"],
+                                                in_annual_plan=values["in_annual_plan"], list_item=values["list_item"])
+            result = services.analyse_pasted(forms)
+        except APIException as error:
+            show_errors(request, error)
+    return render(request, "reporting/analyze.html", {"values": values, "result": result,
+                                                      "frequencies": Frequency.choices})

@@ -85,3 +85,49 @@ def test_register_review_merge_plan_fill_once_and_two_agencies_receive(page, log
         page.goto(f"{base}/reporting/received/")
         assert page.locator("#received tbody tr", has_text=form).filter(has_text="210105023201").count() == 1
     page.screenshot(path=str(SHOTS / "reporting-5-received.png"), full_page=True)
+
+
+PASTE_SHOTS = Path("/tmp/shots-rep")
+
+
+def test_an_agency_edits_its_channel_and_the_county_pastes_forms_to_analyse(page, login, e2e_server):  # noqa: ANN001
+    base = e2e_server["url"]
+    PASTE_SHOTS.mkdir(exist_ok=True)
+
+    # 皇姑区卫生健康局 registers a channel, then corrects it: the county reviews the corrected version.
+    as_user(page, login, "huanggu.health")
+    page.goto(f"{base}/reporting/channels/new/")
+    page.fill("#name", "孕产妇随访登记表（浏览器测试）")
+    page.fill("#list_items", "A23")
+    page.fill("#fields", "孕产妇人数")
+    page.locator("#channel-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/reporting/channels/\d+/$"))
+    channel_url = page.url
+    page.click("#edit-channel")
+    page.wait_for_url(re.compile(r"/reporting/channels/\d+/edit/$"))
+    page.fill("#fields", "孕产妇人数\n户籍人口数")
+    page.fill("#notice_days", "20")
+    page.locator("#channel-form button[type=submit]").click()
+    page.wait_for_url(channel_url)
+    assert page.locator("#fields tbody tr").count() == 2
+    assert "edited:" in page.content()  # the history names the change
+    page.screenshot(path=str(PASTE_SHOTS / "reporting-edit-1-saved.png"), full_page=True)
+
+    # 皇姑区民政局 pastes three forms (one a header row copied from Excel) and sees the analysis.
+    as_user(page, login, "huanggu.ca")
+    page.goto(f"{base}/reporting/")
+    page.click("#analyze-link")
+    page.wait_for_url(f"{base}/reporting/analyze/")
+    page.fill("#text", "实有人口台账 | 公安分局\n户籍人口数\n户籍户数\n\n"
+                       "老年人摸底表 | 卫生健康局\n户籍人口\t65周岁以上老年人口数\t签约家庭医生的独居老人数（新）\n\n"
+                       "残疾人情况表 | 残联\n户籍人口（人）\n持证残疾人数")
+    page.fill("#deadline_days", "3")
+    page.click("#analyze")
+    page.wait_for_url(f"{base}/reporting/analyze/")
+    row = page.locator("#overlaps tbody tr", has_text="户籍人口").first
+    assert "实有人口台账" in row.inner_text() and "残疾人情况表" in row.inner_text()
+    assert row.locator(".flag").count() == 1  # multi-head: three agencies ask for it
+    assert page.locator("#unresolved tbody tr", has_text="签约家庭医生的独居老人数（新）").count() == 1
+    assert page.locator("#rush li").count() == 3
+    assert page.locator("#text").input_value().startswith("实有人口台账")  # the paste stays for the next try
+    page.screenshot(path=str(PASTE_SHOTS / "reporting-paste-2-analysis.png"), full_page=True)

@@ -12,6 +12,22 @@ from schemathesis.checks import not_a_server_error
 
 from config.wsgi import application
 
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transactions_connection():  # noqa: ANN202
+    """Schemathesis calls the WSGI application itself, which sends request_started/finished; their
+    close_old_connections would close the connection holding the test's transaction (on PostgreSQL its autocommit
+    differs inside the transaction). Django's test client disconnects them the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "15"))
 

@@ -12,12 +12,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import headline
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 # Order: cheap first. Each is `python -m bench.<name>` writing bench/results/<name>.json.
 BENCHMARKS = [
     "admission_check",
     "worklist",
+    "worklist_diff",
     "reporting_analysis",
     "certificates",
     "supervision",
@@ -25,7 +28,7 @@ BENCHMARKS = [
     "reporting_burst",
     "national_import",
 ]
-INTERESTING = ("per_second", "seconds", "_ms", "_s", "meets", "ratio", "target", "p99", "rows")
+INTERESTING = ("per_second", "seconds", "_ms", "_s", "_mb", "meets", "ratio", "target", "p99", "rows")
 
 
 def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -70,7 +73,8 @@ def main() -> None:
             if subprocess.run([sys.executable, "-m", f"bench.{name}"], cwd=ROOT).returncode != 0:
                 failed.append(name)
     (RESULTS / "summary.md").write_text(summary())
-    print(f"wrote {RESULTS / 'summary.md'}")
+    headline.write()
+    print(f"wrote {RESULTS / 'summary.md'}, {RESULTS / 'headline.md'} and the table in README.md")
     if failed:
         sys.exit(f"failed: {', '.join(failed)}")
 

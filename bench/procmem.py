@@ -1,0 +1,33 @@
+"""Resident memory of a process and its children, read from /proc (Linux), for the benchmark reports."""
+
+from pathlib import Path
+
+
+def rss_mb(pid: int) -> float:
+    """VmRSS of one process in MiB (0.0 when it has gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of a process (gunicorn workers of a master)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def tree_memory(pid: int, label: str) -> dict[str, float]:
+    """{label: rss, label-worker-1: rss, ...} for a master process and its workers."""
+    report = {f"{label}_master_rss_mb": rss_mb(pid)}
+    for number, child in enumerate(sorted(children(pid)), start=1):
+        report[f"{label}_worker_{number}_rss_mb"] = rss_mb(child)
+    return report

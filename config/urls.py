@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import JavaScriptCatalog
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import JavaScriptCatalog, set_language
 
 import certificates.views
 from core.views import healthz, ping
@@ -9,7 +10,9 @@ from core.views import healthz, ping
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("ping", ping, name="ping"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # No CSRF token: switching the display language gains an attacker nothing, and a token-free language form lets
+    # public pages be shared by every visitor (core/httpcache.py; docs/security.md). `next` is still checked.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include("config.api_urls")),
     path("accounts/", include("accounts.urls")),

@@ -6,28 +6,40 @@ client already holds that version.
 
 Cache-Control, decided once here:
 
-* Pages (HTML), anonymous: ``private, no-cache`` with validators. Every page carries a CSRF token (the language button
-  in the header) that belongs to one browser, so a shared cache must never hand one visitor's page to another; and
-  ``no-cache`` rather than ``max-age=60`` because a newly published list is a legal act: the browser revalidates each
-  time (a query, no rendering) and sees a publication at once.
-* API (JSON) and the Atom feed, anonymous: ``public, no-cache`` (no CSRF token in them): shared caches (nginx, a CDN) may keep the body but must revalidate it
-  each time, so no stale list is served after publishing; revalidation is cheap.
-* Signed-in users (session or ``Authorization`` header), and requests with flash messages waiting: ``private, no-cache``
-  and no validators at all, so they are never answered 304 on a copy cached while signed out, and never get a response a
-  shared cache stored for the public.
+* Shared pages (``page="shared"``: the committee page, region pages, public work lists, the legal registry), anonymous:
+  ``public, no-cache``, and handled exactly like the API below. These pages render no CSRF token for anonymous
+  visitors (the language button needs none, see ``config/urls.py``), so one visitor's page is every visitor's page.
+  That is checked as each is rendered: a page that asked for a CSRF token anyway (Django then sets
+  ``CSRF_COOKIE_NEEDS_UPDATE``) is never stored or shared; it is answered ``private, no-cache`` without validators
+  and a warning is logged, since the view's declaration was wrong.
+* Per-browser pages (``page=True``, the default: a page with a form for anonymous visitors), anonymous:
+  ``private, no-cache`` with validators. Their CSRF token belongs to one browser, so a shared cache must never hand
+  one visitor's page to another; the ETag covers the browser's CSRF secret.
+* API (JSON) and the Atom feed (``page=False``), anonymous: ``public, no-cache``: shared caches (nginx, a CDN) may
+  keep the body but must revalidate it each time. The body of a 200 is also stored here under its ETag (which names
+  everything the body depends on), and the next client without it gets the stored body after the validators' query,
+  without the view.
+* ``no-cache`` rather than ``max-age=60`` everywhere because a newly published list is a legal act: the client
+  revalidates each time (a query, no rendering) and sees a publication at once.
+* Signed-in users (session or ``Authorization`` header), requests with flash messages waiting, and requests whose
+  response must set the CSRF cookie (a malformed one was sent): ``private, no-cache`` and no validators at all, so
+  they are never answered 304 on a copy cached while signed out, and never get a response stored for the public.
 
 Every response also says ``Vary: Accept-Language, Cookie``. The ETag covers the validators' source, the language, the
-full path (query strings change the page), the code release, and for pages the browser's CSRF secret (a page cached
-before signing in and out again holds a token the browser no longer has).
+full path (query strings change the page), the code release, and for per-browser pages the browser's CSRF secret (a
+page cached before signing in and out again holds a token the browser no longer has).
 """
 
 import hashlib
+import logging
 import os
+import re
+import weakref
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import lru_cache, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -50,42 +62,82 @@ View = Callable[..., Any]
 VARY = ("Accept-Language", "Cookie")
 
 
-def conditional(validators: ValidatorFunction, *, page: bool = True) -> Callable[[View], View]:
+PageMode = bool | Literal["shared"]
+
+logger = logging.getLogger(__name__)
+
+
+def conditional(validators: ValidatorFunction, *, page: PageMode = True) -> Callable[[View], View]:
     """Decorate a GET view (or an APIView's ``get`` through ``method_decorator``); ``validators`` takes the view's
-    arguments. ``page=False`` for JSON and feeds: no CSRF token in them, so anonymous responses may be kept by shared
-    caches, and are kept here too: the body of a 200 is stored under its ETag (the ETag names everything the body
-    depends on), and the next client without it gets the stored body after the validators' query, without the view."""
+    arguments. ``page``: ``True`` for a page that holds a CSRF token (per browser, private), ``"shared"`` for a page
+    that renders none for anonymous visitors (verified at render time), ``False`` for JSON and feeds. Shared pages and
+    ``False`` responses are public: their body is stored under the ETag and served to the next client without the view."""
+    shared = page is not True
 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
-            if signed_in(request) or _messages_waiting(request):
+            if signed_in(request) or _messages_waiting(request) or (shared and _csrf_cookie_pending(request)):
                 return _finish(view(request, *args, **kwargs), shared=False)
             found = validators(request, *args, **kwargs)
             if found is None:
-                return _finish(view(request, *args, **kwargs), shared=not page)
+                return _settle(request, view(request, *args, **kwargs), page)
             source, modified = found
-            etag = _etag(request, source, page)
+            etag = _etag(request, source, per_browser=not shared)
             stamp = int(modified.timestamp()) if modified else None
             answer = get_conditional_response(request, etag=etag, last_modified=stamp)
-            if answer is None and not page:
+            if answer is None and shared:
                 answer = _stored(etag)
             if answer is None:
                 answer = view(request, *args, **kwargs)
                 if answer.status_code != 200:
-                    return _finish(answer, shared=not page)
-                if not page:
-                    _store(answer, etag)
+                    return _settle(request, answer, page)
+                answer["ETag"] = etag
+                if stamp is not None:
+                    answer["Last-Modified"] = http_date(stamp)
+                return _settle(request, answer, page, store_under=etag if shared else None)
             answer["ETag"] = etag
             if stamp is not None:
                 answer["Last-Modified"] = http_date(stamp)
-            return _finish(answer, shared=not page)
+            return _finish(answer, shared=shared)
 
         return wrapper
 
     return decorator
+
+
+def _csrf_cookie_pending(request: Any) -> bool:
+    # Set before the view only when the browser sent a malformed CSRF cookie: the response will carry a Set-Cookie,
+    # which a public response must not; and the flag could no longer tell whether the page used a token.
+    return bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))
+
+
+def _settle(request: Any, response: Any, page: PageMode, store_under: str | None = None) -> Any:
+    """Cache-Control for a response the view made, decided once it is rendered (a DRF or template response renders
+    after the view returns): a shared page that used a CSRF token is made private and not stored."""
+    _finish(response, shared=page is not True)
+    if page is True:
+        return response
+
+    def settle(rendered: Any) -> None:
+        if page == "shared" and request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+            logger.warning("%s rendered a CSRF token although its view is declared page='shared'; not shared",
+                           request.path)
+            for header in ("ETag", "Last-Modified"):
+                if header in rendered:
+                    del rendered[header]
+            rendered["Cache-Control"] = "private, no-cache"
+            return
+        if store_under is not None and not rendered.streaming:
+            _store(store_under, rendered.content, rendered["Content-Type"])
+
+    if hasattr(response, "add_post_render_callback") and not response.is_rendered:
+        response.add_post_render_callback(settle)
+    else:
+        settle(response)
+    return response
 
 
 BODY_SECONDS = 300  # bounded memory in the local-memory cache; Redis keeps them for every process
@@ -103,16 +155,8 @@ def _stored(etag: str) -> HttpResponse | None:
     return HttpResponse(content, content_type=content_type)
 
 
-def _store(response: Any, etag: str) -> None:
-    def keep(rendered: Any) -> None:
-        if not rendered.streaming:
-            cache.set(_body_key(etag), (rendered.content, rendered["Content-Type"]), BODY_SECONDS)
-
-    # A DRF Response is rendered after the view returns: keep it once it is.
-    if hasattr(response, "add_post_render_callback") and not response.is_rendered:
-        response.add_post_render_callback(keep)
-    else:
-        keep(response)
+def _store(etag: str, content: bytes, content_type: str) -> None:
+    cache.set(_body_key(etag), (content, content_type), BODY_SECONDS)
 
 
 def signed_in(request: Any) -> bool:
@@ -145,9 +189,9 @@ def _finish(response: Any, *, shared: bool) -> Any:
     return response
 
 
-def _etag(request: Any, source: Any, page: bool) -> str:
+def _etag(request: Any, source: Any, *, per_browser: bool) -> str:
     parts = [release(), translation.get_language() or "", request.get_full_path(), repr(source)]
-    if page:
+    if per_browser:
         # The CSRF secret the page's form token is made from; created now if the browser has none, so that the
         # page rendered next uses the same one and the very next revalidation can be a 304.
         if "CSRF_COOKIE" not in request.META:
@@ -214,7 +258,36 @@ def compiled_scalars(key: str, build: Callable[[], dict[str, QuerySet]], **value
         entry = _COMPILED[(connection.vendor, key)] = (sql, params, list(subqueries))
     sql, template, names = entry
     params = [_prepared(values[p.name]) if isinstance(p, _Input) else p for p in template]
+    if connection.vendor == "postgresql" and PREPARE_ON_POSTGRESQL:
+        return _run_prepared(key, sql, params, names)
     return _run(sql, params, names)
+
+
+# PostgreSQL plans each statement again unless it is prepared (Django binds parameters on the client, so psycopg
+# prepares nothing): planning a dozen subqueries costs more than running them (0.8 ms against 0.3 ms for the committee
+# page). So each compiled validator query is PREPAREd once per database connection and EXECUTEd after that.
+# A prepared statement outlives a rolled-back transaction and ends with the connection. Set to False behind a pooler
+# that does not keep sessions (PgBouncer in transaction mode before 1.21).
+PREPARE_ON_POSTGRESQL = True
+_PREPARED_ON: "weakref.WeakKeyDictionary[Any, set[str]]" = weakref.WeakKeyDictionary()
+
+
+def _run_prepared(key: str, sql: str, params: list[Any], names: list[str]) -> dict[str, Any]:
+    name = "qd_httpcache_" + hashlib.blake2b(f"{key}\x1f{sql}".encode(), digest_size=8).hexdigest()
+    with connection.cursor() as cursor:  # connects (after the health check) before we look at the connection
+        prepared = _PREPARED_ON.setdefault(connection.connection, set())
+        if name not in prepared:
+            cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+            prepared.add(name)
+        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}", params)
+        row = cursor.fetchone()
+    return dict(zip(names, row, strict=True))
+
+
+def _numbered(sql: str) -> str:
+    """Django's ``%s`` placeholders as PostgreSQL's ``$1, $2, …`` (and ``%%`` back to ``%``)."""
+    counter = iter(range(1, 1 << 16))
+    return re.sub(r"%(s|%)", lambda m: f"${next(counter)}" if m.group(1) == "s" else "%", sql)
 
 
 def _prepared(value: Any) -> Any:
@@ -293,7 +366,12 @@ def as_datetime(value: Any) -> datetime | None:
     """A time read through ``scalars`` (SQLite gives text in UTC, PostgreSQL an aware datetime or text with offset)."""
     if value is None or isinstance(value, datetime):
         return value.replace(tzinfo=value.tzinfo or UTC) if value else None
-    text = str(value)
+    return _parsed(str(value))
+
+
+@lru_cache(maxsize=1024)
+def _parsed(text: str) -> datetime | None:
+    # Validators read the same few stamps on every request: parse each once.
     if "-" not in text or ":" not in text:
         return None
     try:

@@ -31,7 +31,7 @@ def registry_validators(request: HttpRequest, pk: int | None = None) -> httpcach
     }))
 
 
-@httpcache.conditional(registry_validators)
+@httpcache.conditional(registry_validators, page="shared")
 def index(request: HttpRequest) -> HttpResponse:
     sources = LegalSource.objects.annotate(cited=Count("citations")).order_by("level", "name", "-effective")
     return render(request, "legal/index.html", {
@@ -81,7 +81,7 @@ def new_provision(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("legal:source", pk=src.pk)
 
 
-@httpcache.conditional(registry_validators)
+@httpcache.conditional(registry_validators, page="shared")
 def source(request: HttpRequest, pk: int) -> HttpResponse:
     src = get_object_or_404(LegalSource, pk=pk)
     provisions = src.provisions.annotate(cited=Count("citations"))

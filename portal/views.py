@@ -99,7 +99,7 @@ def committee_validators(request: HttpRequest, code: str) -> httpcache.Validator
     return httpcache.validators_from(values, today)
 
 
-@httpcache.conditional(committee_validators)
+@httpcache.conditional(committee_validators, page="shared")
 def committee(request: HttpRequest, code: str) -> HttpResponse:
     region = region_or_404(code)
     if region.level != Level.VILLAGE:

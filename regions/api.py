@@ -1,5 +1,6 @@
 """Public region API: GET /api/v1/regions/{code} and /api/v1/regions/{code}/children (DESIGN.md §8)."""
 
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
@@ -8,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import httpcache
 from core.api import ApiError
 from core.scoping import restrict
 
@@ -15,6 +17,7 @@ from .codes import InvalidCode, normalise
 from .filtersets import OrganisationFilterSet
 from .models import Organisation, Region
 from .services import children_with_committee_counts, resolve_code, subtree_counts
+from .views import division_validators
 
 
 class RegionBriefSerializer(serializers.ModelSerializer):
@@ -65,6 +68,9 @@ class RegionDetailView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(responses=RegionSerializer, summary="A region by its division code (former codes resolve too)")
+    # The division tree changes only through the division import: the region pages' history stamp is its version,
+    # and the body (counts over the subtree) is stored under the ETag it gives.
+    @method_decorator(httpcache.conditional(division_validators, page=False))
     def get(self, request: Request, code: str) -> Response:
         return Response(RegionSerializer(region_or_error(code)).data)
 

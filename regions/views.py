@@ -20,7 +20,7 @@ def division_validators(request: HttpRequest, code: str = "") -> httpcache.Valid
         httpcache.compiled_scalars("regions:divisions", lambda: httpcache.history_stamp(Region)))
 
 
-@httpcache.conditional(division_validators)
+@httpcache.conditional(division_validators, page="shared")
 def browse(request: HttpRequest) -> HttpResponse:
     """The top of the tree, or search results when a query is given."""
     query = request.GET.get("q", "").strip()
@@ -37,7 +37,7 @@ def browse(request: HttpRequest) -> HttpResponse:
     return render(request, "regions/browse.html", {"rows": rows})
 
 
-@httpcache.conditional(division_validators)
+@httpcache.conditional(division_validators, page="shared")
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     region = region_or_404(code)
     if region.code != normalise(code):

@@ -71,7 +71,7 @@ def public_validators(request: HttpRequest, *args: object, **kwargs: object) -> 
     return httpcache.validators_from(httpcache.compiled_scalars("worklists:public", public_stamp), timezone.localdate())
 
 
-@httpcache.conditional(public_validators)
+@httpcache.conditional(public_validators, page="shared")
 def index(request: HttpRequest) -> HttpResponse:
     worklists = (
         WorkList.objects.filter(versions__status__in=PUBLIC_STATUSES).distinct().select_related("region").order_by("region__code")
@@ -84,7 +84,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "worklists/index.html", {"rows": rows})
 
 
-@httpcache.conditional(public_validators)
+@httpcache.conditional(public_validators, page="shared")
 def region_page(request: HttpRequest, code: str) -> HttpResponse:
     region = region_or_404(code)
     if region.code != normalise(code):
@@ -105,7 +105,7 @@ def region_page(request: HttpRequest, code: str) -> HttpResponse:
     })
 
 
-@httpcache.conditional(public_validators)
+@httpcache.conditional(public_validators, page="shared")
 def public_version(request: HttpRequest, pk: int) -> HttpResponse:
     version = _public_version(pk)
     items = services.items_with_citations(version)
@@ -117,7 +117,7 @@ def public_version(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@httpcache.conditional(public_validators)
+@httpcache.conditional(public_validators, page="shared")
 def diff_page(request: HttpRequest, pk: int) -> HttpResponse:
     version = _public_version(pk)
     against_pk = request.GET.get("against")
@@ -132,7 +132,7 @@ def diff_page(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@httpcache.conditional(public_validators)
+@httpcache.conditional(public_validators, page="shared")
 def search(request: HttpRequest) -> HttpResponse:
     """Search the items of every list in force, in Chinese (substring match on code, name, content, basis)."""
     query = request.GET.get("q", "").strip()[:50]

@@ -1,10 +1,18 @@
 """Conditional GET on public pages and the worklist API (core/httpcache.py, issue 9 item 4)."""
 
+import logging
+
 import pytest
+from django.conf import settings
 from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.template import engines
+from django.template.response import TemplateResponse
 from django.test import Client
+from django.urls import include, path
 from django.utils import timezone
 
+from core import httpcache
 from regions.models import Organisation, Region
 from worklists import services
 from worklists.models import ListVersion
@@ -19,7 +27,41 @@ PUBLIC_PAGES = [
     PAGE, "/regions/210105000000/", "/regions/?q=皇姑", "/worklists/", "/worklists/r/210105000000/",
     "/worklists/search/?q=村", "/worklists/feed.atom", "/legal/",
 ]
-PUBLIC_API = [API, "/api/v1/worklists/versions/", "/api/v1/worklists/versions/?region=210105000000"]
+REGION_API = "/api/v1/regions/210105"
+PUBLIC_API = [API, "/api/v1/worklists/versions/", "/api/v1/worklists/versions/?region=210105000000", REGION_API]
+SHARED_PAGES = [PAGE, "/regions/210105000000/", "/regions/?q=皇姑", "/worklists/", "/worklists/r/210105000000/",
+                "/worklists/search/?q=村", "/legal/"]
+
+
+# --- test views: a page with a form (per browser) and a page wrongly declared form-free (@pytest.mark.urls) ---------
+
+TOKEN_PAGE = "/test-httpcache/token/"
+MISDECLARED_PAGE = "/test-httpcache/misdeclared/"
+MISDECLARED_LAZY_PAGE = "/test-httpcache/misdeclared-lazy/"
+FORM = "<form method='post'>{% csrf_token %}<button>ok</button></form>"
+rendered: list[str] = []
+
+
+def _fixed(request: HttpRequest) -> httpcache.Validators:
+    return ("fixed",), None
+
+
+def _form_page(request: HttpRequest) -> HttpResponse:
+    rendered.append(request.path)
+    return HttpResponse(engines["django"].from_string(FORM).render({}, request))
+
+
+def _form_template_response(request: HttpRequest) -> TemplateResponse:
+    rendered.append(request.path)  # rendered after the view returns: the check must wait for it
+    return TemplateResponse(request, engines["django"].from_string(FORM))
+
+
+urlpatterns = [
+    path(TOKEN_PAGE[1:], httpcache.conditional(_fixed)(_form_page)),
+    path(MISDECLARED_PAGE[1:], httpcache.conditional(_fixed, page="shared")(_form_page)),
+    path(MISDECLARED_LAZY_PAGE[1:], httpcache.conditional(_fixed, page="shared")(_form_template_response)),
+    path("", include("config.urls")),
+]
 
 
 def publish_new_huanggu_version(demo_user) -> ListVersion:  # noqa: ANN001
@@ -52,12 +94,11 @@ def test_if_modified_since_alone_is_answered_304():
     assert client.get(API, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
 
 
-def test_pages_are_private_and_the_api_and_feed_may_be_kept_by_shared_caches_but_always_revalidated():
+def test_form_free_pages_the_api_and_the_feed_may_be_kept_by_shared_caches_but_always_revalidated():
+    # Pages holding a CSRF token stay private: see test_a_page_that_renders_a_token_is_never_stored_or_shared.
     client = Client()
-    page = client.get(PAGE)
-    assert set(page["Cache-Control"].split(", ")) == {"private", "no-cache"}
-    for url in (API, "/worklists/feed.atom"):
-        assert set(client.get(url)["Cache-Control"].split(", ")) == {"public", "no-cache"}
+    for url in (PAGE, API, "/worklists/feed.atom", REGION_API):
+        assert set(client.get(url)["Cache-Control"].split(", ")) == {"public", "no-cache"}, url
 
 
 def test_a_new_published_version_changes_the_etag_of_the_page_and_the_api(demo_user):
@@ -159,12 +200,14 @@ def test_a_renamed_region_changes_the_region_pages():
     assert after.status_code == 200 and "新名街道" in after.content.decode()
 
 
+@pytest.mark.urls(__name__)
 def test_another_browser_with_its_own_csrf_cookie_does_not_get_a_304_on_a_page_holding_another_token():
     first = Client()
-    etag = first.get(PAGE)["ETag"]
+    etag = first.get(TOKEN_PAGE)["ETag"]
     other = Client()
     other.get("/about/")  # gets its own CSRF cookie
-    assert revalidate(other, PAGE, etag).status_code == 200
+    assert revalidate(other, TOKEN_PAGE, etag).status_code == 200
+    assert revalidate(first, TOKEN_PAGE, etag).status_code == 304
 
 
 def test_a_page_with_a_flash_message_waiting_is_rendered_not_revalidated():
@@ -208,3 +251,117 @@ def test_a_client_without_the_etag_gets_the_stored_api_body_after_one_query(djan
     assert second.status_code == 200 and second["ETag"] == first["ETag"]
     assert second.json() == first.json() and second["Content-Type"] == first["Content-Type"]
     assert "public" in second["Cache-Control"]
+
+
+# --- shared pages: no CSRF token, stored and shared like API bodies (issue 9, DESIGN.md §10) -------------------------
+
+def test_an_anonymous_committee_page_holds_no_csrf_token():
+    response = Client().get(PAGE)
+    html = response.content.decode()
+    assert response.status_code == 200 and "/i18n/setlang/" in html  # the language button is there
+    assert "csrfmiddlewaretoken" not in html
+    assert settings.CSRF_COOKIE_NAME not in response.cookies
+
+
+@pytest.mark.parametrize("url", SHARED_PAGES + [REGION_API])
+def test_a_second_anonymous_visitor_gets_the_stored_body_after_the_validator_query_alone(url, django_assert_max_num_queries):
+    first = Client().get(url)
+    assert first.status_code == 200 and "public" in first["Cache-Control"]
+    with django_assert_max_num_queries(1):  # the validators' query: the view did not run
+        second = Client().get(url)
+    assert second.status_code == 200 and second.content == first.content and second["ETag"] == first["ETag"]
+    assert second["Content-Type"] == first["Content-Type"] and "public" in second["Cache-Control"]
+    assert settings.CSRF_COOKIE_NAME not in second.cookies
+
+
+def test_a_publication_changes_the_committee_page_served_from_the_store(demo_user):
+    before = Client().get(PAGE)
+    assert "皇政〔2026〕77号" not in before.content.decode()
+    publish_new_huanggu_version(demo_user)
+    after = Client().get(PAGE)
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
+    assert "皇政〔2026〕77号" in after.content.decode(), "the page of the new version, not the stored one"
+
+
+def test_a_renamed_region_changes_the_stored_region_api_body():
+    first = Client().get(REGION_API)
+    assert first.json()["name"] == "皇姑区"
+    district = Region.objects.get(code="210105000000")
+    district.name = "皇姑新区"
+    district.save()
+    stale = revalidate(Client(), REGION_API, first["ETag"])
+    assert stale.status_code == 200 and stale.json()["name"] == "皇姑新区"
+    assert revalidate(Client(), REGION_API, stale["ETag"]).status_code == 304
+
+
+def test_a_region_api_error_is_not_stored_and_a_token_holder_gets_no_shared_answer():
+    assert Client().get("/api/v1/regions/999999").status_code == 404
+    assert Client().get("/api/v1/regions/123").status_code == 400
+    etag = Client().get(REGION_API)["ETag"]
+    token = Client().get(REGION_API, HTTP_IF_NONE_MATCH=etag, HTTP_AUTHORIZATION="Token whatever")
+    assert token.status_code == 401 and "ETag" not in token and "public" not in token.get("Cache-Control", "")
+
+
+@pytest.mark.urls(__name__)
+def test_a_page_that_renders_a_token_is_never_stored_or_shared():
+    rendered.clear()
+    one, two = Client(), Client()
+    first, second = one.get(TOKEN_PAGE), two.get(TOKEN_PAGE)
+    assert rendered == [TOKEN_PAGE, TOKEN_PAGE], "each browser's page is rendered for it"
+    assert first.content != second.content, "each holds its own token"
+    for response in (first, second):
+        assert "csrfmiddlewaretoken" in response.content.decode()
+        assert set(response["Cache-Control"].split(", ")) == {"private", "no-cache"}
+    assert first["ETag"] != second["ETag"]
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("url", [MISDECLARED_PAGE, MISDECLARED_LAZY_PAGE])
+def test_a_page_declared_shared_that_renders_a_token_anyway_is_answered_privately_and_not_stored(url, caplog):
+    rendered.clear()
+    with caplog.at_level(logging.WARNING, logger="core.httpcache"):
+        first, second = Client().get(url), Client().get(url)
+    assert rendered == [url, url], "nothing was stored"
+    assert first.content != second.content
+    for response in (first, second):
+        assert "csrfmiddlewaretoken" in response.content.decode()
+        assert set(response["Cache-Control"].split(", ")) == {"private", "no-cache"}
+        assert "ETag" not in response and "Last-Modified" not in response
+    assert any("page='shared'" in r.getMessage() for r in caplog.records)
+
+
+def test_signed_in_users_are_never_served_a_stored_body_nor_leave_one(client_for):
+    anonymous = Client().get(PAGE)
+    signed_in = client_for("wenguan.village").get(PAGE)
+    assert signed_in.status_code == 200 and "/accounts/logout/" in signed_in.content.decode()
+    assert "ETag" not in signed_in and set(signed_in["Cache-Control"].split(", ")) == {"private", "no-cache"}
+    after = Client().get(PAGE)
+    assert after.content == anonymous.content and "/accounts/logout/" not in after.content.decode()
+
+
+def test_a_browser_with_a_malformed_csrf_cookie_gets_a_private_answer_and_a_new_cookie():
+    Client().get(PAGE)
+    client = Client()
+    client.cookies[settings.CSRF_COOKIE_NAME] = "not a token!"
+    response = client.get(PAGE)
+    assert response.status_code == 200 and "ETag" not in response and "public" not in response["Cache-Control"]
+    assert settings.CSRF_COOKIE_NAME in response.cookies
+
+
+def test_the_language_switch_works_without_a_token_and_still_refuses_an_outside_redirect():
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(PAGE)
+    assert "csrfmiddlewaretoken" not in page.content.decode()
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": PAGE})
+    assert switched.status_code == 302 and switched["Location"] == PAGE
+    assert switched.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    english = client.get(PAGE)
+    assert english["Content-Language"] == "en" and '<html lang="en">' in english.content.decode()
+    outside = Client(enforce_csrf_checks=True).post("/i18n/setlang/", {"language": "en", "next": "https://evil.example/"})
+    assert outside.status_code == 302 and "evil.example" not in outside["Location"]
+
+
+def test_sign_out_still_needs_its_csrf_token(client_for):
+    client = client_for("wenguan.village")
+    client.handler.enforce_csrf_checks = True
+    assert client.post("/accounts/logout/").status_code == 403

@@ -183,7 +183,8 @@ def diff(old: list[ItemSnap], new: list[ItemSnap]) -> dict[str, Any]:
     after = {i.code: i for i in new}
     changed = []
     for code, item in after.items():
-        if code in before:
+        # Most items of a new version are carried over unchanged: one tuple comparison skips the field-by-field check.
+        if code in before and before[code] != item:
             fields = {
                 name: {"old": before[code].value(name), "new": item.value(name)}
                 for name in DIFF_FIELDS

@@ -20,6 +20,8 @@ from accounts.choices import ROLE_ACTIONS, Action
 from core.api import ApiError
 from core.audit import record
 from core.models import AuditAction
+from legal.choices import Status
+from legal.citations import format_article
 from legal.models import LawChange, LegalSource, Provision
 from regions.choices import Level, OrganisationKind
 from regions.models import Organisation, Region
@@ -334,8 +336,48 @@ def snapshot(item: WorkItem) -> engine.ItemSnap:
     )
 
 
+def _cite_status(source_status: str, provision_status: str | None, provision_source_status: str | None) -> str:
+    """`Provision.effective_status` (or the source's status for a whole-law citation), on plain values."""
+    if provision_status is None:
+        return source_status
+    if Status.REPEALED in (provision_source_status, provision_status):
+        return Status.REPEALED
+    if Status.AMENDED in (provision_source_status, provision_status):
+        return Status.AMENDED
+    return Status.IN_FORCE
+
+
 def snapshots(version: ListVersion) -> list[engine.ItemSnap]:
-    return [snapshot(i) for i in items_with_citations(version)]
+    """The snapshots of a version's items in two queries (items, then all their citations) and without model
+    instances: a diff of two 10,000-item versions builds 20,000 of them, which took seconds through the ORM.
+    Same values and order as `snapshot` over `items_with_citations`."""
+    labels: dict[tuple[int, int | None, int | None], str] = {}
+    cites: dict[int, list[engine.CiteSnap]] = {}
+    rows = (
+        Citation.objects.filter(item__version_id=version.pk)
+        .order_by("item_id", "position", "id")
+        .values_list(
+            "item_id", "source__name", "source__status", "source__jurisdiction", "provision_id",
+            "provision__article", "provision__paragraph", "provision__item", "provision__status", "provision__source__status",
+        )
+    )
+    for item_id, law, source_status, jurisdiction, provision_id, article, paragraph, item_no, p_status, ps_status in rows:
+        label = ""
+        if provision_id is not None:
+            key = (article, paragraph, item_no)
+            if (label := labels.get(key)) is None:
+                label = labels[key] = format_article(article, paragraph, item_no)
+        status_ = _cite_status(source_status, p_status if provision_id is not None else None, ps_status)
+        cites.setdefault(item_id, []).append(engine.CiteSnap(law, label, status_, jurisdiction))
+    fields = [*ITEM_FIELDS, "origin", "derived_from__code"]
+    items = version.items.order_by("position", "code", "pk").values_list("pk", *fields)
+    return [
+        engine.ItemSnap(
+            **dict(zip(ITEM_FIELDS, row[1:-2], strict=True)), origin=row[-2], upper_code=row[-1] or "",
+            citations=tuple(cites.get(row[0], ())),
+        )
+        for row in items
+    ]
 
 
 def validate_version(version: ListVersion) -> engine.Report:

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RequestKind(models.TextChoices):
@@ -23,7 +24,7 @@ class RequestStatus(models.TextChoices):
 
 class Decision(models.TextChoices):
     ADMIT = "admit", _("Admitted")
-    REJECT = "reject", _("Rejected")
+    REJECT = "reject", pgettext_lazy("admission decision", "Rejected")
     PURCHASE_SERVICE = "purchase_service", _("Purchase of service")
 
 

@@ -4,6 +4,7 @@
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from regions.codes import InvalidCode, level_of, normalise, subtree_bounds
 
@@ -24,7 +25,7 @@ class RequestFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Title or content contains"))
     kind = django_filters.ChoiceFilter(choices=RequestKind.choices, label=_("Type"))
     status = django_filters.ChoiceFilter(choices=RequestStatus.choices, label=_("Status"))
-    decision = django_filters.ChoiceFilter(choices=Decision.choices, label=_("Decision"))
+    decision = django_filters.ChoiceFilter(choices=Decision.choices, label=pgettext_lazy("admission decision", "Decision"))
     short_notice = django_filters.BooleanFilter(label=_("Short notice"))
     sender = django_filters.NumberFilter(field_name="sender_id", label=_("Sender"))
     within = django_filters.CharFilter(method="filter_within", label=_("Sender within region"))
@@ -42,7 +43,7 @@ class RequestFilterSet(django_filters.FilterSet):
 
 class TargetFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=TargetStatus.choices, label=_("Status"))
-    decision = django_filters.ChoiceFilter(choices=Decision.choices, label=_("Decision"))
+    decision = django_filters.ChoiceFilter(choices=Decision.choices, label=pgettext_lazy("admission decision", "Decision"))
     request = django_filters.NumberFilter(field_name="request_id", label=_("Request"))
     committee = django_filters.CharFilter(field_name="committee__code", label=_("Committee code"))
     within = django_filters.CharFilter(method="filter_within", label=_("Within region"))

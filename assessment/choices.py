@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PlanStatus(models.TextChoices):
@@ -26,7 +27,7 @@ class Band(models.TextChoices):
 
 class VisitKind(models.TextChoices):
     INSPECTION = "inspection", _("Inspection")
-    CHECK = "check", _("Check")
+    CHECK = "check", pgettext_lazy("inspection visit kind", "Check")
     ASSESSMENT = "assessment", _("Assessment")
     RESEARCH = "research", _("Research visit")
 

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import Band, VisitKind
 
@@ -67,7 +68,7 @@ class VisitForm(forms.Form):
     committee = forms.CharField(label=_("Committee (12-digit code)"), max_length=12, min_length=12)
     visited_on = forms.DateField(label=_("Date of visit"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     kind = forms.ChoiceField(label=_("Kind"), choices=VisitKind.choices)
-    purpose = forms.CharField(label=_("Purpose"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    purpose = forms.CharField(label=pgettext_lazy("inspection visit", "Purpose"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
     visitors = forms.CharField(label=_("Who visited"), max_length=200, required=False)
     plan = forms.TypedChoiceField(label=_("Under the approved plan"), coerce=int, required=False, empty_value=None)
     agency = forms.TypedChoiceField(label=_("For the agency"), coerce=int, required=False, empty_value=None)

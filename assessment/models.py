@@ -4,6 +4,7 @@ registry of inspection visits (Art. 7)."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import TimeStamped, history
 from regions.models import Organisation, Region
@@ -150,7 +151,7 @@ class InspectionVisit(TimeStamped):
     committee = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="inspection_visits", verbose_name=_("committee"))
     visited_on = models.DateField(_("date of visit"), db_index=True)
     kind = models.CharField(_("kind"), max_length=16, choices=VisitKind.choices)
-    purpose = models.CharField(_("purpose"), max_length=500)
+    purpose = models.CharField(pgettext_lazy("inspection visit", "purpose"), max_length=500)
     plan = models.ForeignKey(
         AssessmentPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="visits", verbose_name=_("under plan"),
     )

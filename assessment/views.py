@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException
 
@@ -328,7 +329,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 
 def _export_visits(request: HttpRequest, visits: Any, fmt: str) -> HttpResponse:
-    header = [_("Date of visit"), _("Agency"), _("Committee code"), _("Committee"), _("Kind"), _("Purpose"), _("Who visited"),
+    header = [_("Date of visit"), _("Agency"), _("Committee code"), _("Committee"), _("Kind"), pgettext("inspection visit", "Purpose"), _("Who visited"),
               _("Under plan"), _("Flags")]
     rows = []
     for v in visits[:20000]:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import TimeStamped, history
 
@@ -16,7 +17,7 @@ class LegalSource(TimeStamped):
 
     name = models.CharField(_("name"), max_length=200, db_index=True)
     version_label = models.CharField(_("version"), max_length=100, blank=True)
-    level = models.CharField(_("level"), max_length=32, choices=SourceLevel.choices)
+    level = models.CharField(pgettext_lazy("legal source level", "level"), max_length=32, choices=SourceLevel.choices)
     jurisdiction = models.CharField(_("jurisdiction"), max_length=16, choices=Jurisdiction.choices, default=Jurisdiction.NATIONAL)
     issued_by = models.CharField(_("issuing body"), max_length=200, blank=True)
     document_number = models.CharField(_("document number"), max_length=100, blank=True)
@@ -46,7 +47,7 @@ class LegalSource(TimeStamped):
 class Provision(TimeStamped):
     """An article, paragraph or item of a source (条、款、项)."""
 
-    source = models.ForeignKey(LegalSource, on_delete=models.PROTECT, related_name="provisions", verbose_name=_("source"))
+    source = models.ForeignKey(LegalSource, on_delete=models.PROTECT, related_name="provisions", verbose_name=pgettext_lazy("legal source", "source"))
     article = models.PositiveSmallIntegerField(_("article"))
     paragraph = models.PositiveSmallIntegerField(_("paragraph"), null=True, blank=True)
     item = models.PositiveSmallIntegerField(_("item"), null=True, blank=True)
@@ -88,7 +89,7 @@ class Provision(TimeStamped):
 class LawChange(models.Model):
     """A recorded change of the law (Art. 4(3)): it flags every item citing the source or provision."""
 
-    source = models.ForeignKey(LegalSource, on_delete=models.PROTECT, related_name="changes", verbose_name=_("source"))
+    source = models.ForeignKey(LegalSource, on_delete=models.PROTECT, related_name="changes", verbose_name=pgettext_lazy("legal source", "source"))
     provision = models.ForeignKey(
         Provision, null=True, blank=True, on_delete=models.PROTECT, related_name="changes", verbose_name=_("provision")
     )

@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from regions.models import Organisation
 
@@ -67,7 +68,7 @@ class DecideForm(forms.Form):
 
 class OrderForm(forms.Form):
     requirement = forms.CharField(label=_("What must be corrected"), widget=forms.Textarea(attrs={"rows": 3}))
-    deadline = forms.DateField(label=_("Deadline"), input_formats=["%Y-%m-%d"], widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    deadline = forms.DateField(label=pgettext_lazy("correction order", "Deadline"), input_formats=["%Y-%m-%d"], widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
 
 class RespondForm(forms.Form):
@@ -84,7 +85,7 @@ class VerifyForm(forms.Form):
 
 class NoticeForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
-    body = forms.CharField(label=_("Text of the notice"), widget=forms.Textarea(attrs={"rows": 5}))
+    body = forms.CharField(label=pgettext_lazy("public notice", "Text of the notice"), widget=forms.Textarea(attrs={"rows": 5}))
 
 
 class ReferralForm(forms.Form):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import TimeStamped, history
 from regions.models import Organisation, Region
@@ -90,7 +91,7 @@ class Case(TimeStamped):
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("handler"),
     )
-    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
+    decision = models.CharField(pgettext_lazy("complaint check", "decision"), max_length=16, choices=Decision.choices, blank=True)
     decision_reason = models.TextField(_("reasons"), blank=True)
     outcome = models.TextField(_("outcome told to the complainant"), blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
@@ -119,7 +120,7 @@ class CorrectionOrder(TimeStamped):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="orders")
     requirement = models.TextField(_("what must be corrected"))
-    deadline = models.DateField(_("deadline"))
+    deadline = models.DateField(pgettext_lazy("correction order", "deadline"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     reminded_at = models.DateTimeField(null=True, blank=True)
     overdue_at = models.DateTimeField(null=True, blank=True)

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import TimeStamped, history
 from regions.models import Organisation, Region
@@ -112,7 +113,7 @@ class WorkItem(TimeStamped):
     version = models.ForeignKey(ListVersion, on_delete=models.CASCADE, related_name="items", verbose_name=_("version"))
     code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=200)
-    content = models.TextField(_("content"))
+    content = models.TextField(pgettext_lazy("work item", "content"))
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     applies_to = models.CharField(_("applies to"), max_length=16, choices=AppliesTo.choices, default=AppliesTo.BOTH)
     agency = models.CharField(_("serving agency"), max_length=100, blank=True)
@@ -154,7 +155,7 @@ class Citation(models.Model):
     """The legal basis of an item: a provision, or a whole source when the article is not confirmed yet."""
 
     item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="citations", verbose_name=_("work item"))
-    source = models.ForeignKey("legal.LegalSource", on_delete=models.PROTECT, related_name="citations", verbose_name=_("source"))
+    source = models.ForeignKey("legal.LegalSource", on_delete=models.PROTECT, related_name="citations", verbose_name=pgettext_lazy("legal source", "source"))
     provision = models.ForeignKey(
         "legal.Provision", null=True, blank=True, on_delete=models.PROTECT, related_name="citations", verbose_name=_("provision")
     )

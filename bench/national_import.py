@@ -250,10 +250,26 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def default_source() -> str:
+    """The national file lies outside the repository (DESIGN §9: ../shared/data/divisions). A clone elsewhere finds it
+    beside the repository it was cloned from; NATIONAL_DIVISIONS overrides both."""
+    if os.environ.get("NATIONAL_DIVISIONS"):
+        return os.environ["NATIONAL_DIVISIONS"]
+    candidates = [ROOT / DEFAULT_SOURCE]
+    origin = subprocess.run(["git", "-C", str(ROOT), "remote", "get-url", "origin"], capture_output=True, text=True)
+    if origin.returncode == 0 and Path(origin.stdout.strip()).is_dir():
+        candidates.append(Path(origin.stdout.strip()) / DEFAULT_SOURCE)
+    for candidate in candidates:
+        if any((candidate / name).exists() for name in ("villages.csv.gz", "villages.csv")):
+            return str(candidate.resolve())
+    return DEFAULT_SOURCE
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--source", default=DEFAULT_SOURCE, help="folder of the national NBS files (relative to the repo root)")
+    parser.add_argument("--source", default=default_source(),
+                        help="folder of the national NBS files (absolute, or relative to the repo root)")
     parser.add_argument("--pg-server", default=os.environ.get("BENCH_PG_SERVER", DEFAULT_PG_SERVER))
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)

@@ -10,6 +10,8 @@ from core.views import healthz, ping
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("ping", ping, name="ping"),
+    # The public pages most visited come first: URL resolution walks the list in order (DESIGN §10 throughput).
+    path("", include("portal.urls")),
     # No CSRF token: switching the display language gains an attacker nothing, and a token-free language form lets
     # public pages be shared by every visitor (core/httpcache.py; docs/security.md). `next` is still checked.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
@@ -27,7 +29,6 @@ urlpatterns = [
     path("sysadmin/", admin.site.urls),
     # The address printed in certificates' QR codes.
     path("verify/<str:token>", certificates.views.verify, name="verify"),
-    path("", include("portal.urls")),
 ]
 
 handler400 = "core.views.bad_request"

@@ -3,7 +3,7 @@ from django.urls import path
 from . import api
 
 urlpatterns = [
-    path("committees/<str:code>/worklist", api.CommitteeWorklistView.as_view(), name="api-committee-worklist"),
+    path("committees/<str:code>/worklist", api.committee_worklist, name="api-committee-worklist"),
     path("worklists/versions/", api.VersionListView.as_view(), name="api-worklist-versions"),
     path("worklists/versions/<int:pk>", api.VersionDetailView.as_view(), name="api-worklist-version"),
     path("worklists/versions/<int:pk>/diff", api.VersionDiffView.as_view(), name="api-worklist-diff"),

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +25,8 @@ from typing import Any
 import pytest
 import requests
 
+from tests.production.processes import free_port, wait_http
+
 pytestmark = [pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,22 +37,6 @@ PERIOD = "2026"
 
 # --- processes ------------------------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_http(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer")
 
 
 def _env(var: Path, database_url: str, **extra: str) -> dict[str, str]:
@@ -73,7 +58,7 @@ class App:
 
     def __init__(self, env: dict[str, str], log: Path, workers: int = 1, threads: int = 8) -> None:
         self.env, self.log, self.workers, self.threads = env, log, workers, threads
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
@@ -84,7 +69,7 @@ class App:
                  "-w", str(self.workers), "--threads", str(self.threads), "--timeout", "60", "--log-level", "warning"],
                 env=self.env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
         try:
-            _wait_http(f"{self.base}/healthz")
+            wait_http(f"{self.base}/healthz")
         except AssertionError:
             self.stop()
             raise AssertionError(f"the app did not start: {self.log.read_text()[-2000:]}") from None
@@ -334,7 +319,7 @@ class PrivateCluster:
         self.bin = bin_dir
         self.dir = Path(tempfile.mkdtemp(prefix="qingdan-faults-pg-"))
         self.data = self.dir / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/qingdan"
         # PostgreSQL refuses to run as root: as root, run it as the postgres user; otherwise as ourselves.
         self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []

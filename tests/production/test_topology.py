@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.production.processes import free_port, wait_http
+
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,22 +36,6 @@ def _answers(port: int) -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_http(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer")
 
 
 def _poll_job(base: str, token: str, job_id: int, until: set[str], seconds: float = 60) -> dict:
@@ -95,7 +81,7 @@ def topology(tmp_path_factory):  # noqa: ANN001, ANN201
                     f"TOTPDevice.objects.create(user=User.objects.get(username='system.admin'), key='{OTP_KEY}', confirmed=True)"],
                    env=env, check=True, cwd=ROOT)
     processes: dict[str, subprocess.Popen] = {}
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     for i, port in enumerate(ports):
         processes[f"web{i}"] = subprocess.Popen(
             [str(bin_dir / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "-k", "gthread", "--threads", "4",
@@ -110,7 +96,7 @@ def topology(tmp_path_factory):  # noqa: ANN001, ANN201
     processes["worker"] = start_worker()
     bases = [f"http://127.0.0.1:{p}" for p in ports]
     for base in bases:
-        _wait_http(f"{base}/healthz")
+        wait_http(f"{base}/healthz", seconds=30)
     yield {"bases": bases, "processes": processes, "start_worker": start_worker, "env": env}
     for proc in processes.values():
         if proc.poll() is None:

@@ -407,5 +407,6 @@ def test_the_chinese_catalogue_translates_every_message():
     assert not po.fuzzy_entries()
     # The compiled catalogue holds the same translations (file times are not kept by git, so compare content).
     mo = polib.mofile(str(Path(po.fpath).with_suffix(".mo")))
-    compiled = {e.msgid: e.msgstr for e in mo}
-    assert all(compiled.get(e.msgid) == e.msgstr for e in po.translated_entries() if not e.msgid_plural)
+    # Entries with a context (pgettext) are their own entries: key by (context, msgid).
+    compiled = {(e.msgctxt, e.msgid): e.msgstr for e in mo}
+    assert all(compiled.get((e.msgctxt, e.msgid)) == e.msgstr for e in po.translated_entries() if not e.msgid_plural)

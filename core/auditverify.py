@@ -38,9 +38,13 @@ class ExportCheck:
     reason: str = ""
 
 
+def payload_json(fields: dict[str, Any]) -> str:
+    """The hashed text of a record: its payload fields as canonical JSON."""
+    return json.dumps({k: fields[k] for k in PAYLOAD_KEYS}, sort_keys=True, ensure_ascii=False, default=str)
+
+
 def record_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    payload = json.dumps({k: fields[k] for k in PAYLOAD_KEYS}, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
+    return hashlib.sha256((prev_hash + payload_json(fields)).encode()).hexdigest()
 
 
 def csv_cell(value: Any) -> Any:

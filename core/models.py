@@ -1,7 +1,5 @@
 """Base pieces every app uses: timestamps, history, and the append-only, hash-chained audit log."""
 
-import hashlib
-import json
 from typing import Any
 
 from django.conf import settings
@@ -9,6 +7,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from .auditverify import payload_json, record_hash
 
 
 def history(**kwargs: Any) -> HistoricalRecords:
@@ -86,8 +86,8 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"
 
-    def payload(self) -> str:
-        data = {
+    def payload_fields(self) -> dict[str, Any]:
+        return {
             "at": self.at.isoformat(),
             "actor": self.actor_name,
             "action": self.action,
@@ -98,10 +98,13 @@ class AuditEvent(models.Model):
             "ip": self.ip_address or "",
             "detail": self.detail,
         }
-        return json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+
+    def payload(self) -> str:
+        return payload_json(self.payload_fields())
 
     def compute_hash(self) -> str:
-        return hashlib.sha256((self.prev_hash + self.payload()).encode()).hexdigest()
+        # The one definition of the chain's hash: the offline verifier auditors run (core/auditverify.py).
+        return record_hash(self.prev_hash, self.payload_fields())
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk:

@@ -1,9 +1,9 @@
 """Checking complaint attachments: name, size, extension whitelist and sniffed content. Pure functions."""
 
 import io
-import unicodedata
-import zipfile
 from dataclasses import dataclass
+
+from core.uploads import OFFICE_PART, UploadRefused, check_name, check_zip_archive
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
@@ -16,8 +16,6 @@ ALLOWED: dict[str, tuple[str, bytes]] = {
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
 }
-# Office files are zip archives: the part that tells a Word file from a workbook.
-OFFICE_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
 
 
 class AttachmentError(ValueError):
@@ -37,14 +35,13 @@ class CheckedFile:
 
 
 def clean_name(name: str) -> str:
-    """The file name as shown to the handler; refuses path traversal and control characters."""
+    """The file name as shown to the handler; refuses path traversal and control characters (core.uploads' rule)."""
     if not isinstance(name, str):
         raise AttachmentError("bad_name", "文件名无效。")
-    name = unicodedata.normalize("NFC", name).strip()
-    if (not name or len(name) > 200 or "/" in name or "\\" in name or ".." in name or name.startswith(".")
-            or any(unicodedata.category(ch).startswith("C") for ch in name)):
-        raise AttachmentError("bad_name", "文件名无效：不能包含路径、“..”或控制字符。")
-    return name
+    try:
+        return check_name(name)
+    except UploadRefused:
+        raise AttachmentError("bad_name", "文件名无效：不能包含路径、“..”或控制字符。") from None
 
 
 def check(name: str, head: bytes, size: int, whole: bytes | None = None) -> CheckedFile:
@@ -61,17 +58,12 @@ def check(name: str, head: bytes, size: int, whole: bytes | None = None) -> Chec
     if not head.startswith(magic):
         raise AttachmentError("content_mismatch", "附件内容与文件扩展名不符。")
     if extension in OFFICE_PART:
+        # One look at the archive: the part that makes it a Word file or a workbook, and no zip bomb (a bomb named
+        # .xlsx/.docx would hit whoever opens it, the handling bureau).
         try:
-            with zipfile.ZipFile(io.BytesIO(whole or head)) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, OSError, ValueError):
+            check_zip_archive(io.BytesIO(whole or head), required_part=OFFICE_PART[extension])
+        except UploadRefused as refused:
+            if refused.code == "archive_too_large":
+                raise AttachmentError("too_large", "附件解压后过大，已拒绝。") from None
             raise AttachmentError("content_mismatch", "附件内容与文件扩展名不符。") from None
-        if OFFICE_PART[extension] not in names:
-            raise AttachmentError("content_mismatch", "附件内容与文件扩展名不符。")
-        from core.uploads import UploadRefused, check_zip_archive
-
-        try:  # a zip bomb named .xlsx/.docx would hit whoever opens it (the handling bureau)
-            check_zip_archive(io.BytesIO(whole or head))
-        except UploadRefused:
-            raise AttachmentError("too_large", "附件解压后过大，已拒绝。") from None
     return CheckedFile(name=name, extension="jpg" if extension == "jpeg" else extension, content_type=content_type, size=size)

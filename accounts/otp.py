@@ -1,7 +1,12 @@
-"""TOTP second factor for administrators (等保 2.0: two factors for privileged users)."""
+"""TOTP second factor for administrators (等保 2.0: two factors for privileged users).
+
+A wrong code counts toward the same lockout as a wrong password: django-axes' failure count for the user name and the
+address (AXES_LOCKOUT_PARAMETERS). For these accounts the count starts again only when the code is right, not when the
+password is (accounts.signals.axes_sign_in)."""
 
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -34,3 +39,24 @@ def verify(user: Any, token: str) -> TOTPDevice | None:
         if device.verify_token(token):
             return device
     return None
+
+
+def _credentials(user: Any) -> dict[str, str]:
+    return {"username": user.get_username()}
+
+
+def second_factor_locked(request: Any, user: Any) -> bool:
+    """The user name is locked out from this address (wrong passwords and wrong codes alike): no code is tried."""
+    return not AxesProxyHandler.is_allowed(request, _credentials(user))
+
+
+def second_factor_failed(request: Any, user: Any) -> bool:
+    """Count a wrong code as axes counts a wrong password; True when this failure reaches the limit (the request is
+    then marked locked out, and axes' middleware answers with accounts.views.locked_out)."""
+    AxesProxyHandler.user_login_failed(sender=__name__, credentials=_credentials(user), request=request)
+    return bool(getattr(request, "axes_locked_out", False))
+
+
+def second_factor_passed(request: Any, user: Any) -> None:
+    """Both factors are right: the sign-in succeeded, for axes too (access log, failure count reset)."""
+    AxesProxyHandler.user_logged_in(sender=__name__, request=request, user=user)

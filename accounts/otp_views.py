@@ -2,6 +2,7 @@ import base64
 import io
 
 import segno
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,7 +13,15 @@ from django_otp import login as otp_login
 from core.audit import record
 from core.models import AuditAction
 
-from .otp import confirmed_device, pending_device, verify
+from .otp import (
+    confirmed_device,
+    pending_device,
+    second_factor_failed,
+    second_factor_locked,
+    second_factor_passed,
+    verify,
+)
+from .views import locked_out
 
 
 def _next(request: HttpRequest) -> str:
@@ -22,7 +31,12 @@ def _next(request: HttpRequest) -> str:
 
 @login_required
 def otp(request: HttpRequest) -> HttpResponse:
-    """Set up (first time: scan the QR code) or confirm the second factor."""
+    """Set up (first time: scan the QR code) or confirm the second factor. Wrong codes count toward the password
+    lockout; a locked-out user name gets no further try, and its half-open session ends."""
+    if second_factor_locked(request, request.user):
+        username = request.user.get_username()
+        logout(request)
+        return locked_out(request, None, {"username": username})
     device = confirmed_device(request.user)
     setting_up = device is None
     if setting_up:
@@ -38,9 +52,14 @@ def otp(request: HttpRequest) -> HttpResponse:
             matched = None if setting_up else verify(request.user, token)
         if matched is not None:
             otp_login(request, matched)
+            second_factor_passed(request, request.user)
             record(AuditAction.LOGIN, user=request.user, request=request, factor="totp")
             return redirect(_next(request))
         record(AuditAction.LOGIN_FAILED, user=request.user, request=request, factor="totp")
+        if second_factor_failed(request, request.user):
+            # The limit is reached: the session ends, and axes' middleware answers with the lockout page (429).
+            logout(request)
+            return redirect("/accounts/login/")
         error = _("The code is wrong or has expired. Enter the six digits your authenticator shows now.")
     context = {"setting_up": setting_up, "error": error, "next": _next(request)}
     if setting_up:

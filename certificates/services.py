@@ -287,6 +287,7 @@ def _can_manage_catalog(user: Any, region: Region) -> bool:
 
 TYPE_CODE = re.compile(r"^[A-Z][A-Z0-9\-]{1,15}$")
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+LOCAL_NOTE_MAX = 300  # CertificateType.local_note's max_length
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 APPLIES_TO = ("both", "village", "community")
 FIELD_KINDS = ("text", "date", "number", "choice")
@@ -442,12 +443,14 @@ def add_type(user: Any, version: CatalogVersion, data: dict[str, Any], *, lock: 
     """A local certificate type (added locally, with its legal basis, procedure and template)."""
     code = str(data.get("code") or "").strip().upper()
     clean, errors = validate_type_data(data, code=code)
-    note = str(data.get("local_note") or "").strip()[:300]
+    note = str(data.get("local_note") or "").strip()
     with transaction.atomic():
         current = _locked_draft(user, version, lock)
         upper_codes = set(current.based_on.types.values_list("code", flat=True)) if current.based_on_id else set()
         if "code" not in errors and (current.types.filter(code=code).exists() or code in upper_codes):
             errors["code"] = [_("This code is already used in this catalog or the one above.")]
+        if len(note) > LOCAL_NOTE_MAX:  # refused like change_type does, never cut silently
+            errors["local_note"] = [_("At most %(n)d characters.") % {"n": LOCAL_NOTE_MAX}]
         if errors:
             raise CertificateError("invalid", _("The certificate type has errors."), fields=errors)
         position = (current.types.aggregate(m=Max("position"))["m"] or 0) + 1
@@ -481,8 +484,8 @@ def change_type(user: Any, version: CatalogVersion, code: str, data: dict[str, A
                 errors["local_note"] = [_("Give the reason for changing a type of the catalog above (Art. 9).")]
             if kind == LocalChange.NONE:
                 note = ""
-        if len(note) > 300:
-            errors["local_note"] = [_("At most %(n)d characters.") % {"n": 300}]
+        if len(note) > LOCAL_NOTE_MAX:
+            errors["local_note"] = [_("At most %(n)d characters.") % {"n": LOCAL_NOTE_MAX}]
         if errors:
             raise CertificateError("invalid", _("The certificate type has errors."), fields=errors)
         for name, value in clean.items():

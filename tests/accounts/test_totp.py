@@ -4,6 +4,7 @@ wrong and replayed codes refused, nothing reachable before the code, API tokens 
 import re
 
 import pytest
+from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.oath import TOTP
@@ -97,6 +98,7 @@ def test_an_enrolled_administrator_needs_a_valid_code_and_the_key_is_never_shown
 
 def test_a_wrong_code_is_refused_audited_and_slows_down_the_next_attempt(enrolled, settings):
     settings.OTP_TOTP_THROTTLE_FACTOR = 60  # django-otp's exponential back-off: 60 s after the first failure
+    settings.AXES_FAILURE_LIMIT = 100  # seven tries below; the lockout they also count toward is tested further down
     client = signed_in_with_password()
     refused = client.post(OTP_PAGE, {"token": wrong_code(enrolled), "next": "/dashboard/"})
     assert refused.status_code == 200 and 'role="alert"' in refused.content.decode()
@@ -111,6 +113,85 @@ def test_a_wrong_code_is_refused_audited_and_slows_down_the_next_attempt(enrolle
     for junk in ("", "abcdef", "12345678901234567890", "１２３４５６", "0' OR '1'='1"):
         assert client.post(OTP_PAGE, {"token": junk}).status_code == 200
     assert client.get("/dashboard/").status_code == 302
+
+
+# --- Wrong codes count toward the password lockout (django-axes: user name + address) --------------------------------
+
+IP = "10.0.0.9"  # signed_in_with_password's address; the lockout is per user name and address
+
+
+def wrong_code_from(client: Client, device: TOTPDevice, ip: str = IP):  # noqa: ANN201
+    return client.post(OTP_PAGE, {"token": wrong_code(device), "next": "/dashboard/"}, REMOTE_ADDR=ip)
+
+
+def test_wrong_codes_lock_the_account_out_like_wrong_passwords_and_the_session_ends(enrolled, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp's back-off aside: the lockout alone is tested here
+    limit = settings.AXES_FAILURE_LIMIT
+    client = signed_in_with_password()
+    statuses = [wrong_code_from(client, enrolled).status_code for _ in range(limit)]
+    assert statuses == [200] * (limit - 1) + [429]
+    assert "_auth_user_id" not in client.session, "the half-open session ends with the lockout"
+    assert AccessAttempt.objects.get(username=ADMIN, ip_address=IP).failures_since_start == limit
+    assert client.get("/dashboard/").status_code == 302
+    right = client.post(OTP_PAGE, {"token": code_for(enrolled)}, REMOTE_ADDR=IP)
+    assert right.status_code == 302 and right["Location"].startswith("/accounts/login/")
+    again = Client().post("/accounts/login/", {"username": ADMIN, "password": DEMO_PASSWORD}, REMOTE_ADDR=IP)
+    assert again.status_code == 429, "the right password does not open an account locked by wrong codes"
+    token = APIClient().post("/api/v1/auth/token/", {"username": ADMIN, "password": DEMO_PASSWORD,
+                                                     "otp": code_for(enrolled, 1)}, format="json", REMOTE_ADDR=IP)
+    assert token.status_code == 429 and token.json()["error"]["code"] == "locked_out"
+    failed = AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED, actor=enrolled.user, detail__factor="totp")
+    assert failed.count() == limit
+    assert AuditEvent.objects.filter(action=AuditAction.LOCKED_OUT, actor_name=ADMIN).exists()
+    # as for passwords, the lock is per user name and address
+    other = Client().post("/accounts/login/", {"username": ADMIN, "password": DEMO_PASSWORD}, REMOTE_ADDR="10.0.0.8")
+    assert other.status_code == 302
+
+
+def test_a_half_signed_in_session_gets_no_more_tries_once_the_name_is_locked_out(enrolled, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    client = signed_in_with_password()
+    for i in range(settings.AXES_FAILURE_LIMIT):  # meanwhile, someone guesses the password from the same address
+        Client().post("/accounts/login/", {"username": ADMIN, "password": f"wrong-{i}"}, REMOTE_ADDR=IP)
+    response = client.post(OTP_PAGE, {"token": code_for(enrolled), "next": "/dashboard/"}, REMOTE_ADDR=IP)
+    assert response.status_code == 429, "even the right code is not tried while the name is locked out"
+    assert "_auth_user_id" not in client.session and client.get("/dashboard/").status_code == 302
+    enrolled.refresh_from_db()
+    assert enrolled.last_t == -1, "the code was never checked"
+
+
+def test_wrong_passwords_and_wrong_codes_add_up_and_a_right_password_alone_does_not_reset_them(enrolled, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    limit = settings.AXES_FAILURE_LIMIT
+    assert limit >= 3
+    Client().post("/accounts/login/", {"username": ADMIN, "password": "wrong"}, REMOTE_ADDR=IP)
+    for _ in range(limit - 2):
+        assert wrong_code_from(signed_in_with_password(), enrolled).status_code == 200  # a new sign-in each time
+    assert AccessAttempt.objects.get(username=ADMIN, ip_address=IP).failures_since_start == limit - 1
+    last = signed_in_with_password()
+    assert wrong_code_from(last, enrolled).status_code == 429
+    assert Client().post("/accounts/login/", {"username": ADMIN, "password": DEMO_PASSWORD},
+                         REMOTE_ADDR=IP).status_code == 429
+
+
+def test_the_right_code_resets_the_failure_count(enrolled, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    limit = settings.AXES_FAILURE_LIMIT
+    client = signed_in_with_password()
+    for _ in range(limit - 1):
+        assert wrong_code_from(client, enrolled).status_code == 200
+    signed = client.post(OTP_PAGE, {"token": code_for(enrolled), "next": "/dashboard/"}, REMOTE_ADDR=IP)
+    assert signed.status_code == 302 and signed["Location"] == "/dashboard/"
+    assert not AccessAttempt.objects.filter(username=ADMIN, ip_address=IP).exists()
+    assert client.get("/dashboard/").status_code == 200
+
+
+def test_users_without_a_second_factor_are_still_reset_by_the_right_password(settings):
+    limit = settings.AXES_FAILURE_LIMIT
+    for i in range(limit - 1):
+        Client().post("/accounts/login/", {"username": "huanggu.ca", "password": f"wrong-{i}"}, REMOTE_ADDR=IP)
+    assert signed_in_with_password("huanggu.ca").get("/dashboard/").status_code == 200
+    assert not AccessAttempt.objects.filter(username="huanggu.ca").exists()
 
 
 def test_a_code_already_used_in_its_time_step_is_refused(enrolled):
@@ -152,14 +233,38 @@ def test_an_administrator_without_the_second_factor_reaches_nothing_but_the_otp_
         if path.startswith(allowed):
             continue
         response = client.get(path)
-        if not (response.status_code == 302 and response["Location"].startswith(OTP_PAGE)):
+        if path.startswith("/api/"):  # API clients get the API's 401, pages the way to the code
+            refused = response.status_code == 401 and response.json()["error"]["code"] == "otp_required"
+        else:
+            refused = response.status_code == 302 and response["Location"].startswith(OTP_PAGE)
+        if not refused:
             reached[path] = response.status_code
     assert reached == {}, f"reachable before the second factor: {reached}"
-    for path in ("/sysadmin/accounts/user/", "/api/v1/me", "/api/v1/admission/requests", "/worklists/work/"):
+    for path in ("/sysadmin/accounts/user/", "/worklists/work/"):
         response = client.get(path)
         assert response.status_code == 302 and response["Location"].startswith(OTP_PAGE), path
+    for path in ("/api/v1/me", "/api/v1/admission/requests"):
+        assert client.get(path).status_code == 401, path
     # Posting is refused the same way (CSRF aside): nothing changes before the code.
-    assert client.post("/api/v1/jobs", {"kind": "core.sleep"}).status_code in (302, 403)
+    assert client.post("/api/v1/jobs", {"kind": "core.sleep"}).status_code in (401, 403)
+
+
+def test_an_api_call_with_a_session_that_has_not_passed_the_second_factor_is_a_401_in_the_api_error_format(enrolled):
+    client = signed_in_with_password()
+    for response in (client.get("/api/v1/me"), client.get("/api/v1/organisations/?page_size=5"),
+                     client.post("/api/v1/jobs", {"kind": "core.sleep"}, content_type="application/json")):
+        assert response.status_code == 401
+        assert response["Content-Type"].startswith("application/json") and response.has_header("WWW-Authenticate")
+        body = response.json()
+        assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
+        assert body["error"]["code"] == "otp_required" and body["error"]["fields"] == {}
+        assert re.search(r"[\u4e00-\u9fff]", body["error"]["message"]), "in Chinese, like every API error"
+        assert "Location" not in response
+    page = client.get("/dashboard/")
+    assert page.status_code == 302 and page["Location"].startswith(OTP_PAGE), "pages still lead to the code page"
+    assert client.post(OTP_PAGE, {"token": code_for(enrolled)}).status_code == 302
+    me = client.get("/api/v1/me")
+    assert me.status_code == 200 and me.json()["username"] == ADMIN
 
 
 def test_the_otp_page_does_not_redirect_to_another_site(enrolled):

@@ -336,3 +336,52 @@ def test_deriving_again_keeps_the_local_types_and_omissions_of_the_published_ver
     assert again.types.get(code="HG01").local_change == "added"
     assert not again.types.filter(code="C03").exists() and again.omissions["C03"]["reason"] == "本区无此业务（示例数据）"
     assert again.types.get(code="C01").local_change == "modified"
+
+
+# --- The reason for a local change: at most 300 characters, refused and never cut ------------------------------------
+
+LOCAL_TYPE_DATA = {  # LOCAL_TYPE as the services take it
+    **LOCAL_TYPE, "time_limit_days": 3, "materials": ["居民身份证", "户口簿或居住证"], "steps": ["申请", "核实", "出具"],
+    "fields": [{"name": "since", "label": "居住起始日期", "type": "date", "required": True}],
+}
+
+
+def test_adding_a_type_with_a_reason_over_300_characters_is_refused_as_changing_one_is(demo_user):
+    officer = demo_user("huanggu.ca")
+    draft = services.derive_catalog(officer, Region.objects.get(code=HUANGGU), title="t")
+    long_note = "本" * 301
+    with pytest.raises(services.CertificateError) as adding:
+        services.add_type(officer, draft, {**LOCAL_TYPE_DATA, "local_note": long_note}, lock=_lock(draft))
+    assert not draft.types.filter(code="HG01").exists()
+    c02 = draft.types.get(code="C02")
+    changed = {**services._type_values(c02), "time_limit_days": c02.time_limit_days + 1, "local_note": long_note}
+    with pytest.raises(services.CertificateError) as changing:
+        services.change_type(officer, draft, "C02", changed, lock=_lock(draft))
+    assert adding.value.status_code == changing.value.status_code == 400
+    assert adding.value.get_codes() == changing.value.get_codes() == "invalid"
+    assert adding.value.fields["local_note"] == changing.value.fields["local_note"]
+    assert str(adding.value.fields["local_note"][0]) == "最多300个字符。"
+    assert set(adding.value.fields) == {"local_note"}
+
+
+def test_a_reason_of_exactly_300_characters_is_kept_whole(demo_user):
+    officer = demo_user("huanggu.ca")
+    draft = services.derive_catalog(officer, Region.objects.get(code=HUANGGU), title="t")
+    note = "本" * 300
+    added = services.add_type(officer, draft, {**LOCAL_TYPE_DATA, "local_note": f"  {note}  "}, lock=_lock(draft))
+    assert added.local_note == note
+
+
+def test_the_type_form_refuses_a_reason_over_300_characters_shows_why_and_keeps_the_input(client_for):
+    client = client_for("huanggu.ca")
+    draft = _draft(client)
+    lock = _lock(draft)
+    long_note = "本区需要" * 75 + "。"  # 301 characters
+    response = _add(client, draft, local_note=long_note)
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.errors.get("local_note") and "300" in form.errors["local_note"][0]
+    text = response.content.decode()
+    assert 'id="form-errors"' in text and form.errors["local_note"][0] in text
+    assert long_note in text and LOCAL_TYPE["procedure"] in text  # what was typed is shown again, whole
+    assert not draft.types.filter(code="HG01").exists() and _lock(draft) == lock

@@ -44,14 +44,19 @@ class TokenView(APIView):
     def post(self, request: Request) -> Response:
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        from accounts.otp import requires_otp, verify
+        from accounts.otp import requires_otp, second_factor_failed, second_factor_passed, verify
 
         credentials = {k: v for k, v in data.validated_data.items() if k != "otp"}
         user = authenticate(request._request, **credentials)
         if user is None:
             raise ApiError("authentication_failed", _("Wrong user name or password, or the account is locked."), 401)
-        if requires_otp(user) and verify(user, data.validated_data.get("otp", "")) is None:
-            raise ApiError("otp_required", _("Administrators need a valid one-time code (otp) to get a token."), 401)
+        if requires_otp(user):
+            if verify(user, data.validated_data.get("otp", "")) is None:
+                # A wrong code counts toward the lockout as a wrong password does (the code page does the same).
+                second_factor_failed(request._request, user)
+                raise ApiError("otp_required", _("Administrators need a valid one-time code (otp) to get a token."),
+                               401)
+            second_factor_passed(request._request, user)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

@@ -292,6 +292,19 @@ def test_an_administrators_api_token_needs_a_valid_unused_code(enrolled):
     assert me.status_code == 200 and me.json()["username"] == ADMIN
 
 
+def test_wrong_codes_at_the_token_endpoint_count_toward_the_lockout(enrolled, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp's back-off aside: the lockout alone is tested here
+    limit = settings.AXES_FAILURE_LIMIT
+    credentials = {"username": ADMIN, "password": DEMO_PASSWORD}
+    api = APIClient()
+    statuses = [api.post("/api/v1/auth/token/", {**credentials, "otp": wrong_code(enrolled)}, format="json",
+                         REMOTE_ADDR=IP).status_code for _ in range(limit)]
+    assert statuses[: limit - 1] == [401] * (limit - 1) and statuses[-1] in (401, 429)
+    assert AccessAttempt.objects.get(username=ADMIN, ip_address=IP).failures_since_start == limit
+    right = api.post("/api/v1/auth/token/", {**credentials, "otp": code_for(enrolled)}, format="json", REMOTE_ADDR=IP)
+    assert right.status_code == 429 and "token" not in right.json(), "the right code does not open a locked name"
+
+
 def test_other_users_need_no_second_factor(client):  # noqa: ANN001
     user_client = signed_in_with_password("huanggu.ca")
     assert user_client.get("/dashboard/").status_code == 200

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStamped, history
+from core.prepared import PreparedQuery
 from regions.models import Organisation
 
 from .choices import ROLE_ACTIONS, Role
@@ -28,11 +29,10 @@ class User(AbstractUser):
     def cached_memberships(self) -> list["Membership"]:
         """Active memberships with organisation and region, loaded once per request."""
         if not hasattr(self, "_memberships_cache"):
-            self._memberships_cache = list(
-                self.memberships.filter(is_active=True, organisation__is_active=True).select_related(
-                    "organisation__region"
-                )
-            )
+            found = _ACTIVE_MEMBERSHIPS(user_id=self.pk)
+            for membership in found:
+                membership.user = self
+            self._memberships_cache = found
         return self._memberships_cache
 
     @property
@@ -66,3 +66,11 @@ class Membership(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+
+# Every signed-in request reads these (compiled once per thread: see core/prepared.py).
+_ACTIVE_MEMBERSHIPS = PreparedQuery(
+    lambda user_id: Membership.objects.filter(user_id=user_id, is_active=True, organisation__is_active=True)
+    .select_related("organisation__region"),
+    user_id=-7_300_000_001,
+)

@@ -31,3 +31,19 @@ def tree_memory(pid: int, label: str) -> dict[str, float]:
     for number, child in enumerate(sorted(children(pid)), start=1):
         report[f"{label}_worker_{number}_rss_mb"] = rss_mb(child)
     return report
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far, in seconds (0.0 when it has gone)."""
+    import os
+
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (fields 14 and 15)
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a master process and its workers (measure before and after; workers must live throughout)."""
+    return cpu_seconds(pid) + sum(cpu_seconds(child) for child in children(pid))

@@ -26,6 +26,31 @@ def region_code_of(obj: Any) -> str:
     return str(value)
 
 
+def event(
+    action: str,
+    *,
+    user: Any = None,
+    obj: Model | None = None,
+    ip: str | None = None,
+    region_code: str = "",
+    **detail: Any,
+) -> AuditEvent:
+    """An audit event not yet written: for ``record_many``, which chains and writes several in one statement."""
+    actor = user if getattr(user, "is_authenticated", False) else None
+    name = getattr(user, "username", "") or detail.pop("username", "") or ""
+    return AuditEvent(
+        actor=actor,
+        actor_name=name[:150],
+        action=action,
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:255] if obj is not None else "",
+        region_code=region_code or (region_code_of(obj) if obj is not None else ""),
+        ip_address=ip,
+        detail=detail,
+    )
+
+
 def record(
     action: str,
     *,
@@ -35,19 +60,14 @@ def record(
     region_code: str = "",
     **detail: Any,
 ) -> AuditEvent:
-    actor = user if getattr(user, "is_authenticated", False) else None
-    name = getattr(user, "username", "") or detail.pop("username", "") or ""
-    return AuditEvent.objects.create(
-        actor=actor,
-        actor_name=name[:150],
-        action=action,
-        object_type=obj._meta.label if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:255] if obj is not None else "",
-        region_code=region_code or (region_code_of(obj) if obj is not None else ""),
-        ip_address=client_ip(request),
-        detail=detail,
-    )
+    built = event(action, user=user, obj=obj, ip=client_ip(request), region_code=region_code, **detail)
+    built.save()
+    return built
+
+
+def record_many(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Write several events at once, chained in their order (a batch of submissions: one lock, one INSERT)."""
+    return AuditEvent.append_many(events)
 
 
 def record_denial(user: Any, obj: Model | None, action: str, request: Any = None, **detail: Any) -> AuditEvent:

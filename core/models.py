@@ -56,6 +56,9 @@ class AuditEventQuerySet(models.QuerySet):
     def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> int:
         raise AppendOnlyError("audit events are append-only")
 
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("audit events are chained: write several with AuditEvent.append_many")
+
 
 class AuditEvent(models.Model):
     """One security-relevant event. Rows are never updated or deleted; each carries the hash of the one before."""
@@ -114,6 +117,22 @@ class AuditEvent(models.Model):
             self.prev_hash = last.hash if last else ""
             self.hash = self.compute_hash()
             super().save(*args, **kwargs)
+
+    @classmethod
+    def append_many(cls, events: list["AuditEvent"]) -> list["AuditEvent"]:
+        """Chain and insert new events in their order under one lock of the newest row: what save() does for one.
+        One multi-row INSERT gives ascending ids in the order of its rows, which is the order the chain is read in."""
+        if not events:
+            return events
+        if any(e.pk for e in events):
+            raise AppendOnlyError("audit events are append-only")
+        with transaction.atomic():
+            last = AuditEvent.objects.select_for_update().order_by("-id").only("hash").first()
+            previous = last.hash if last else ""
+            for e in events:
+                e.prev_hash = previous
+                e.hash = previous = e.compute_hash()
+            return models.QuerySet.bulk_create(cls.objects.all(), events)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("audit events are append-only")

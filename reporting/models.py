@@ -246,16 +246,18 @@ class PlanException(TimeStamped):
 class ElementValue(TimeStamped):
     """A committee's value of one element for one period: entered once, used by every channel that asks for it."""
 
+    # Indexes cost every one of a burst's 50 rows per submission: the unique constraint below serves lookups by
+    # committee, and a user or element is found by a scan only on its rare deletion.
     committee = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="element_values",
-                                  verbose_name=_("committee"))
+                                  verbose_name=_("committee"), db_index=False)
     element = models.ForeignKey(DataElement, on_delete=models.PROTECT, related_name="values", verbose_name=_("element"))
     period = models.CharField(_("period"), max_length=12)
     value = models.CharField(_("value"), max_length=500)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name=_("entered by"))
+                                   verbose_name=_("entered by"), db_index=False)
     lock_version = models.PositiveIntegerField(_("edit counter"), default=0)
 
-    history = history()
+    history = history(no_db_index=["committee", "element", "entered_by"])  # looked up by id, date or user
     scope_code_field = "committee__code"
 
     class Meta:

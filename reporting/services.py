@@ -6,24 +6,29 @@ from __future__ import annotations
 
 import fcntl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
 
 from accounts.choices import ROLE_ACTIONS, Action
 from core.api import ApiError
-from core.audit import record
+from core.audit import event as audit_event
+from core.audit import record, record_many
+from core.groupcommit import DEFER, GroupCommit
 from core.models import AuditAction
+from core.prepared import PreparedQuery
 from core.scoping import restrict
 from regions.choices import Level, OrganisationKind
 from regions.codes import subtree_bounds
@@ -688,6 +693,11 @@ def _reaches(channel: ReportingChannel, committee: Region, year: int) -> bool:
         return bool(cursor.fetchone()[0])
 
 
+_CHANNEL_OF_COUNTY = PreparedQuery(
+    lambda pk, county: ReportingChannel.objects.select_related("owner", "region").filter(pk=pk, region__code=county)
+    .order_by(), pk=-7_300_000_002, county="\x00sample county")
+
+
 def channel_for_submission(user: Any, pk: int) -> ReportingChannel:
     """A channel a committee user may submit to: any channel of its own county (whether it may reach the committee
     is decided afterwards, with a clear answer); for anyone else the usual scope. Otherwise 404.
@@ -696,12 +706,25 @@ def channel_for_submission(user: Any, pk: int) -> ReportingChannel:
 
     base = ReportingChannel.objects.select_related("owner", "region")
     counties = {c.code[:6] + "000000" for c in committees_of(user)}
-    channel = base.filter(pk=pk, region__code__in=counties).first() if counties else None
+    if len(counties) == 1:  # the usual committee user: the query a burst makes for every submission, prepared
+        found = _CHANNEL_OF_COUNTY(pk=pk, county=next(iter(counties)))
+        channel = found[0] if found else None
+    else:
+        channel = base.filter(pk=pk, region__code__in=counties).first() if counties else None
     if channel is None:
         channel = restrict(base, user).filter(pk=pk).first()
     if channel is None:
         raise Http404
     return channel
+
+
+def committee_for_submission(user: Any, code: str) -> Region:
+    """The committee a submission names: one of the user's own (already loaded with its memberships), else looked
+    up so that an unknown code is a 404 and someone else's a 403 (from prepare_submission)."""
+    for committee in committees_of(user):
+        if committee.code == code:
+            return committee
+    return get_object_or_404(Region, code=code, level=Level.VILLAGE)
 
 
 def may_reach(channel: ReportingChannel, committee: Region, on: date | None = None) -> bool:
@@ -766,20 +789,46 @@ def _check_value(element: DataElement, value: str) -> str:
     return value
 
 
-def _history_sql(model: Any) -> str:
+@lru_cache(maxsize=32)
+def _history_sql(model: Any, user_column: str | None = None) -> str:
     """INSERT … SELECT copying rows of ``model`` into its simple_history table: the history of a bulk write in one
-    statement, with the same columns simple_history writes."""
+    statement, with the same columns simple_history writes. Parameters: date, reason, type, then the user unless
+    ``user_column`` names the row's own column holding who wrote it (a batch of several users), then the ids."""
     q = connection.ops.quote_name
     history = model.history.model
     own = [f.column for f in model._meta.concrete_fields]
     extra = ["history_date", "history_change_reason", "history_type", "history_user_id"]
+    who = q(user_column) if user_column else "%s"
     # Identifiers come from the models' meta, quoted; every value is a placeholder.
     return (f"INSERT INTO {q(history._meta.db_table)} ({', '.join(q(c) for c in own + extra)}) "  # noqa: S608
-            f"SELECT {', '.join(q(c) for c in own)}, %s, %s, %s, %s FROM {q(model._meta.db_table)} WHERE {q('id')} IN ")
+            f"SELECT {', '.join(q(c) for c in own)}, %s, %s, %s, {who} FROM {q(model._meta.db_table)} "
+            f"WHERE {q('id')} ")
 
 
-def _in(ids: list[int]) -> str:
-    return "(" + ", ".join(["%s"] * len(ids)) + ")"
+def _ids(ids: list[int]) -> tuple[str, list[Any]]:
+    """``IN (…)`` for these ids, as SQL to follow a column and its parameters: on PostgreSQL one array parameter
+    (``= ANY(%s)``), so that a batch's statement stays short and psycopg converts it once, not on every execution."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [list(ids)]
+    return "IN (" + ", ".join(["%s"] * len(ids)) + ")", list(ids)
+
+
+def _insert_returning_ids(cursor: Any, model: Any, columns: list[str], rows: list[list[Any]]) -> list[int]:
+    """One INSERT of many rows, returning their ids (in no promised order). On PostgreSQL the rows travel as one
+    array per column through unnest(): a short statement whatever the number of rows."""
+    q = connection.ops.quote_name
+    table = q(model._meta.db_table)
+    names = ", ".join(q(c) for c in columns)
+    if connection.vendor == "postgresql":
+        fields = {f.column: f for f in model._meta.concrete_fields}
+        arrays = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in columns)
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) RETURNING {q('id')}",  # noqa: S608 - quoted names
+                       [list(column) for column in zip(*rows, strict=True)])
+        return [r[0] for r in cursor.fetchall()]
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    cursor.execute(f"INSERT INTO {table} ({names}) VALUES " + ", ".join([row] * len(rows))  # noqa: S608 - quoted names
+                   + f" RETURNING {q('id')}", [v for r in rows for v in r])
+    return [r[0] for r in cursor.fetchall()]
 
 
 def store_values(user: Any, committee: Region, entries: list[tuple[DataElement, str, str, int | None]],
@@ -819,6 +868,7 @@ def store_values(user: Any, committee: Region, entries: list[tuple[DataElement, 
                 raise _conflict()
             if value != "":
                 new.append((element.pk, period, value))
+                stored[key] = value
         else:
             pk, old, lock_version = current
             if lock is not None and lock != lock_version:
@@ -826,60 +876,25 @@ def store_values(user: Any, committee: Region, entries: list[tuple[DataElement, 
             if old != value and value != "":
                 changed.append((pk, lock_version, value))
                 stored[key] = value
-    ops = connection.ops
-    at = ops.adapt_datetimefield_value(now)
-    q = ops.quote_name
-    table = q(ElementValue._meta.db_table)
-    with connection.cursor() as cursor:
-        if new:
-            columns = ["created_at", "updated_at", "committee_id", "element_id", "period", "value", "entered_by_id",
-                       "lock_version"]
-            params: list[Any] = []
-            for element_id, period, value in new:
-                params += [at, at, committee.pk, element_id, period, value, user_id, 0]
-                stored[(element_id, period)] = value
-            row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-            insert = f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) VALUES "  # noqa: S608 - quoted names
-            cursor.execute(insert + ", ".join([row] * len(new)) + f" RETURNING {q('id')}", params)
-            ids = [r[0] for r in cursor.fetchall()]
-            cursor.execute(_history_sql(ElementValue) + _in(ids), [at, reason, "+", user_id, *ids])
-        if changed:
-            cursor.executemany(
-                f"UPDATE {table} SET {q('value')} = %s,"  # noqa: S608 - quoted names, values are placeholders
-                f" {q('entered_by_id')} = %s, {q('lock_version')} = "
-                f"{q('lock_version')} + 1, {q('updated_at')} = %s WHERE {q('id')} = %s AND {q('lock_version')} = %s",
-                [(value, user_id, at, pk, lock_version) for pk, lock_version, value in changed])
-            ids = [pk for pk, _l, _v in changed]
-            cursor.execute(_history_sql(ElementValue) + _in(ids), [at, reason, "~", user_id, *ids])
+    _write_values([(committee.pk, e, p, v, user_id) for e, p, v in new],
+                  [(v, user_id, pk, lock) for pk, lock, v in changed], now, reason)
     return stored, len(new) + len(changed)
 
 
 def _save_submission(user: Any, committee: Region, channel: ReportingChannel, period: str, data: dict[str, str],
                      current: Submission | None) -> Submission:
     """Create the submission or, when the data differ, replace it with the next revision (history either way)."""
+    now = timezone.now()
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
     if current is None:
-        # One INSERT and one INSERT … SELECT for its history row, rather than save() and simple_history's signal.
-        now = timezone.now()
-        user_id = user.pk if getattr(user, "is_authenticated", False) else None
-        ops, q = connection.ops, connection.ops.quote_name
-        at = ops.adapt_datetimefield_value(now)
-        columns = ["created_at", "updated_at", "channel_id", "committee_id", "period", "data", "revision",
-                   "submitted_by_id", "pulled_at"]
-        params = [at, at, channel.pk, committee.pk, period, ops.adapt_json_value(data, None), 1, user_id, None]
-        with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {q(Submission._meta.db_table)} ({', '.join(q(c) for c in columns)}) "  # noqa: S608 - quoted names
-                           f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING {q('id')}", params)
-            pk = cursor.fetchone()[0]
-            cursor.execute(_history_sql(Submission) + "(%s)", [at, "submitted", "+", user_id, pk])
-        sub = Submission(pk=pk, created_at=now, updated_at=now, channel=channel, committee=committee, period=period,
+        sub = Submission(created_at=now, updated_at=now, channel=channel, committee=committee, period=period,
                          data=data, revision=1, submitted_by_id=user_id)
-        sub._state.adding, sub._state.db = False, connection.alias
-        sub.created_now = True  # type: ignore[attr-defined]  # 201 rather than 200 for the API
+        _write_submissions([sub], [], now)
         return sub
     if current.data != data:
-        current.data, current.revision, current.submitted_by, current.pulled_at = data, current.revision + 1, user, None
-        current._change_reason = "values changed"
-        current.save()
+        current.data, current.revision, current.submitted_by_id, current.pulled_at, current.updated_at = (
+            data, current.revision + 1, user_id, None, now)
+        _write_submissions([], [current], now)
     return current
 
 
@@ -978,36 +993,234 @@ def prepare_submission(user: Any, committee: Region, channel: ReportingChannel, 
         element = by_code.get(key) or by_name.get(key)
         if element is None:
             raise _invalid(f"values.{key}", _("Not a field of this channel."))
-        entries.append((element, period, "" if value is None else str(value), None))
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise _invalid(f"values.{key}", _("Enter a text or a number."))
+        entries.append((element, period, str(value), None))
     return PreparedSubmission(user, committee, channel, period, fields, entries)
 
 
-def commit_submission(prepared: PreparedSubmission, revision: int | None = None, *, request: Any = None) -> Submission:
-    """Store the values and assemble the form, in one short write transaction; a stale revision, or a concurrent
-    first submission of the same form, is a 409. One audit record per submission (the values have their history)."""
-    p = prepared
+@dataclass
+class QueuedSubmission:
+    """A prepared submission waiting for its batch (see core.groupcommit); ``render`` gives the API's answer."""
+
+    prepared: PreparedSubmission
+    revision: int | None
+    key: str | None
+    ip: str | None
+    render: Callable[[Submission], dict[str, Any]]
+
+
+def submit(user: Any, committee: Region, channel: ReportingChannel, period: str, values: dict[str, str], *,
+           render: Callable[[Submission], dict[str, Any]], revision: int | None = None, key: str | None = None,
+           ip: str | None = None) -> tuple[dict[str, Any], int]:
+    """A committee submits one channel's values: (answer, 201 created | 200 replaced or unchanged). Idempotent per
+    (user, key): a retry gets the first answer and writes nothing. Concurrent submissions of this process are
+    committed together (group commit), each answered only once its data are committed."""
+    key = key[:100] if key else None
+    try:
+        prepared = prepare_submission(user, committee, channel, period, values)
+    except ApiError:
+        found = replayed(user, key)  # refused now, but answered before: the retry gets that answer
+        if found:
+            return found
+        raise
+    return _SUBMISSIONS.submit(QueuedSubmission(prepared, revision, key, ip, render))
+
+
+def commit_submissions(items: list[QueuedSubmission]) -> list[Any]:
+    """Apply a batch in one transaction: per item (answer, status), an ApiError, or DEFER for an item that touches
+    the same form or idempotency key as an earlier one (it goes into the next batch). If a request of another
+    process wrote one of the forms or keys first (IntegrityError), the items are applied one by one instead, and a
+    lone item that still collides gets the stored answer to its key or a 409."""
+    outcomes: list[Any] = [DEFER] * len(items)
+    forms: set[tuple[int, str]] = set()
+    keys: set[tuple[int, str]] = set()
+    todo: list[int] = []
+    for i, item in enumerate(items):
+        p = item.prepared
+        form, key = (p.committee.pk, p.period), (p.user.pk, item.key or "")
+        if form in forms or (item.key and key in keys):
+            continue
+        forms.add(form)
+        keys.add(key)
+        todo.append(i)
     try:
         with write_lock(), transaction.atomic():
-            current = Submission.objects.filter(channel=p.channel, committee=p.committee, period=p.period).first()
-            if current is not None and revision != current.revision:
-                raise _conflict()
-            stored, _written = store_values(p.user, p.committee, p.entries, reason="submitted",
-                                  read={f.element_id for f in p.fields if f.element_id})
-            missing = [f.name for f in p.fields if (f.element_id, p.period) not in stored]
-            if missing:
-                raise _invalid("values", _("Missing: %(names)s") % {"names": "、".join(missing[:20])})
-            data = {f.name: stored[(f.element_id, p.period)] for f in p.fields}
-            sub = _save_submission(p.user, p.committee, p.channel, p.period, data, current)
-            # Last, so that the audit chain's row lock (PostgreSQL) is held only until the commit.
-            record(AuditAction.WORKFLOW, user=p.user, obj=sub, request=request, step="submit", revision=sub.revision)
-    except IntegrityError:  # the same form's values or submission written by a concurrent request
-        raise _conflict() from None
-    return sub
+            for i, outcome in zip(todo, _apply_submissions([items[i] for i in todo]), strict=True):
+                outcomes[i] = outcome
+    except IntegrityError:
+        if len(todo) > 1:
+            for i in todo:
+                outcomes[i] = commit_submissions([items[i]])[0]
+        else:
+            item = items[todo[0]]
+            outcomes[todo[0]] = replayed(item.prepared.user, item.key) or _conflict()
+    return outcomes
 
 
-def submit_channel(user: Any, committee: Region, channel: ReportingChannel, period: str, values: dict[str, str], *,
-                   revision: int | None = None) -> Submission:
-    return commit_submission(prepare_submission(user, committee, channel, period, values), revision)
+_SUBMISSIONS: GroupCommit[QueuedSubmission] = GroupCommit(commit_submissions, max_batch=32)
+
+
+def _current_submissions(forms: set[tuple[int, int, str]]) -> dict[tuple[int, int, str], Submission]:
+    """The submissions already made of these (channel, committee, period) forms, locked until the commit."""
+    if not forms:
+        return {}
+    rows = Submission.objects.select_for_update().filter(
+        channel_id__in={f[0] for f in forms}, committee_id__in={f[1] for f in forms},
+        period__in={f[2] for f in forms}).order_by()
+    return {(s.channel_id, s.committee_id, s.period): s for s in rows
+            if (s.channel_id, s.committee_id, s.period) in forms}
+
+
+def _apply_submissions(items: list[QueuedSubmission]) -> list[Any]:
+    """The writes of a batch whose items touch distinct forms and keys: a few statements for the whole batch (the
+    reads lock what they read), each value with its history row, each submission with its history row and one
+    audit record, each keyed answer stored for retries."""
+    outcomes: list[Any] = [None] * len(items)
+    keyed = {(i.prepared.user.pk, i.key) for i in items if i.key}
+    answered: dict[tuple[int, str], tuple[dict[str, Any], int]] = {}
+    if keyed:
+        for user_id, key, body, code in IdempotencyRecord.objects.filter(
+                user_id__in={u for u, _k in keyed}, key__in={k for _u, k in keyed}).values_list(
+                "user_id", "key", "response", "status_code"):
+            answered[(user_id, key)] = (body, code)
+    current = _current_submissions({(i.prepared.channel.pk, i.prepared.committee.pk, i.prepared.period)
+                                    for i in items})
+    existing: dict[tuple[int, int, str], tuple[int, str, int]] = {}
+    element_ids = {f.element_id for i in items for f in i.prepared.fields if f.element_id}
+    if element_ids:
+        for pk, committee_id, element_id, period, value, lock_version in ElementValue.objects.select_for_update(
+                ).filter(committee_id__in={i.prepared.committee.pk for i in items}, element_id__in=element_ids,
+                         period__in={i.prepared.period for i in items}).order_by().values_list(
+                "id", "committee_id", "element_id", "period", "value", "lock_version"):
+            existing[(committee_id, element_id, period)] = (pk, value, lock_version)
+
+    now = timezone.now()
+    new_values: list[tuple[int, int, str, str, int | None]] = []
+    changed_values: list[tuple[str, int | None, int, int]] = []
+    created: list[tuple[int, Submission]] = []
+    replaced: list[tuple[int, Submission]] = []
+    unchanged: list[tuple[int, Submission]] = []
+    for n, item in enumerate(items):
+        p = item.prepared
+        if item.key and (p.user.pk, item.key) in answered:
+            outcomes[n] = answered[(p.user.pk, item.key)]
+            continue
+        sub = current.get((p.channel.pk, p.committee.pk, p.period))
+        if sub is not None and item.revision != sub.revision:
+            outcomes[n] = _conflict()
+            continue
+        user_id = p.user.pk if getattr(p.user, "is_authenticated", False) else None
+        try:
+            cleaned = [(e, _check_value(e, v)) for e, _period, v, _lock in p.entries]
+        except ApiError as error:
+            outcomes[n] = error
+            continue
+        stored = {e: existing[(p.committee.pk, e, p.period)][1] for e in element_ids
+                  if (p.committee.pk, e, p.period) in existing}
+        writes_new, writes_changed, seen = [], [], set()
+        for element, value in cleaned:
+            if element.pk in seen:  # the same datum by code and by field name: the first wins
+                continue
+            seen.add(element.pk)
+            found = existing.get((p.committee.pk, element.pk, p.period))
+            if found is None:
+                if value != "":
+                    writes_new.append((p.committee.pk, element.pk, p.period, value, user_id))
+                    stored[element.pk] = value
+            elif found[1] != value and value != "":
+                writes_changed.append((value, user_id, found[0], found[2]))
+                stored[element.pk] = value
+        missing = [f.name for f in p.fields if f.element_id not in stored]
+        if missing:
+            outcomes[n] = _invalid("values", _("Missing: %(names)s") % {"names": "、".join(missing[:20])})
+            continue
+        new_values += writes_new
+        changed_values += writes_changed
+        data = {f.name: stored[f.element_id] for f in p.fields}
+        if sub is None:
+            sub = Submission(created_at=now, updated_at=now, channel=p.channel, committee=p.committee,
+                             period=p.period, data=data, revision=1, submitted_by_id=user_id)
+            created.append((n, sub))
+        elif sub.data != data:
+            sub.data, sub.revision, sub.submitted_by_id, sub.pulled_at, sub.updated_at = (
+                data, sub.revision + 1, user_id, None, now)
+            replaced.append((n, sub))
+        else:
+            unchanged.append((n, sub))
+        sub.channel, sub.committee = p.channel, p.committee
+
+    _write_values(new_values, changed_values, now, "submitted")
+    _write_submissions([s for _n, s in created], [s for _n, s in replaced], now)
+    record_many([audit_event(AuditAction.WORKFLOW, user=items[n].prepared.user, obj=s, ip=items[n].ip,
+                             step="submit", revision=s.revision) for n, s in created + replaced])
+    answers = []
+    for n, sub in created + replaced + unchanged:
+        outcomes[n] = (items[n].render(sub), 201 if (n, sub) in created else 200)
+        if items[n].key:
+            answers.append(IdempotencyRecord(user=items[n].prepared.user, key=items[n].key,
+                                             response=outcomes[n][0], status_code=outcomes[n][1]))
+    IdempotencyRecord.objects.bulk_create(answers)
+    return outcomes
+
+
+def _write_values(new: list[tuple[int, int, str, str, int | None]], changed: list[tuple[str, int | None, int, int]],
+                  now: Any, reason: str) -> None:
+    """New values (committee, element, period, value, user) in one multi-row INSERT and changed ones (value, user,
+    id, lock_version seen) by compare-and-set, each with its history row in one INSERT … SELECT."""
+    ops, q = connection.ops, connection.ops.quote_name
+    at = ops.adapt_datetimefield_value(now)
+    table = q(ElementValue._meta.db_table)
+    with connection.cursor() as cursor:
+        for chunk in (new[i:i + 2000] for i in range(0, len(new), 2000)):  # SQLite's limit on parameters
+            columns = ["created_at", "updated_at", "committee_id", "element_id", "period", "value", "entered_by_id",
+                       "lock_version"]
+            ids = _insert_returning_ids(cursor, ElementValue, columns, [
+                [at, at, committee_id, element_id, period, value, user_id, 0]
+                for committee_id, element_id, period, value, user_id in chunk])
+            where, params = _ids(ids)
+            cursor.execute(_history_sql(ElementValue, "entered_by_id") + where, [at, reason, "+", *params])
+        if changed:
+            cursor.executemany(
+                f"UPDATE {table} SET {q('value')} = %s,"  # noqa: S608 - quoted names, values are placeholders
+                f" {q('entered_by_id')} = %s, {q('lock_version')} = "
+                f"{q('lock_version')} + 1, {q('updated_at')} = %s WHERE {q('id')} = %s AND {q('lock_version')} = %s",
+                [(value, user_id, at, pk, lock_version) for value, user_id, pk, lock_version in changed])
+            where, params = _ids([pk for _v, _u, pk, _l in changed])
+            cursor.execute(_history_sql(ElementValue, "entered_by_id") + where, [at, reason, "~", *params])
+
+
+def _write_submissions(created: list[Submission], replaced: list[Submission], now: Any) -> None:
+    """New submissions in one multi-row INSERT, replaced ones by UPDATE, each with its history row."""
+    ops, q = connection.ops, connection.ops.quote_name
+    at = ops.adapt_datetimefield_value(now)
+    table = q(Submission._meta.db_table)
+    with connection.cursor() as cursor:
+        if created:
+            columns = ["created_at", "updated_at", "channel_id", "committee_id", "period", "data", "revision",
+                       "submitted_by_id", "pulled_at"]
+            params: list[Any] = []
+            for sub in created:
+                params += [at, at, sub.channel.pk, sub.committee.pk, sub.period, ops.adapt_json_value(sub.data, None),
+                           1, sub.submitted_by_id, None]
+            row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            cursor.execute(f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) VALUES "  # noqa: S608 - quoted names
+                           + ", ".join([row] * len(created))
+                           + f" RETURNING {q('id')}, {q('channel_id')}, {q('committee_id')}, {q('period')}", params)
+            # Rows come back in no promised order: match them by their form, unique within a batch.
+            ids = {(channel_id, committee_id, period): pk for pk, channel_id, committee_id, period in cursor.fetchall()}
+            for sub in created:
+                sub.pk = ids[(sub.channel.pk, sub.committee.pk, sub.period)]
+                sub._state.adding, sub._state.db = False, connection.alias
+            where, ids = _ids([s.pk for s in created])
+            cursor.execute(_history_sql(Submission, "submitted_by_id") + where, [at, "submitted", "+", *ids])
+        if replaced:
+            cursor.executemany(
+                f"UPDATE {table} SET {q('data')} = %s, {q('revision')} = %s, {q('submitted_by_id')} = %s, "  # noqa: S608
+                f"{q('pulled_at')} = NULL, {q('updated_at')} = %s WHERE {q('id')} = %s",
+                [(ops.adapt_json_value(s.data, None), s.revision, s.submitted_by_id, at, s.pk) for s in replaced])
+            where, ids = _ids([s.pk for s in replaced])
+            cursor.execute(_history_sql(Submission, "submitted_by_id") + where, [at, "values changed", "~", *ids])
 
 
 def replayed(user: Any, key: str | None) -> tuple[dict[str, Any], int] | None:
@@ -1016,31 +1229,6 @@ def replayed(user: Any, key: str | None) -> tuple[dict[str, Any], int] | None:
         return None
     found = IdempotencyRecord.objects.filter(user=user, key=key[:100]).values_list("response", "status_code").first()
     return (found[0], found[1]) if found else None
-
-
-def idempotent(user: Any, key: str | None, func: Any, *, checked: bool = False) -> tuple[dict[str, Any], int]:
-    """Run ``func() -> (body, status)`` once per (user, key); a retry gets the stored answer. ``checked``: the caller
-    has just looked the key up (replayed), so it is not read again before running."""
-    if not key:
-        return func()
-    key = key[:100]
-    if not checked:
-        found = replayed(user, key)
-        if found:
-            return found
-    try:
-        with write_lock(), transaction.atomic():
-            body, code = func()
-            IdempotencyRecord.objects.create(user=user, key=key, response=body, status_code=code)
-        return body, code
-    except (IntegrityError, ApiError) as error:
-        # A concurrent request with the same key finished first (a double click): give its answer.
-        found = replayed(user, key)
-        if found:
-            return found
-        if isinstance(error, IntegrityError):
-            raise _conflict() from None
-        raise
 
 
 def received(user: Any) -> QuerySet:

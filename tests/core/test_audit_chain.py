@@ -65,3 +65,27 @@ def test_bulk_update_and_bulk_delete_are_refused_too():
         AuditEvent.objects.bulk_update([event], ["action"])
     assert AuditEvent.objects.get(pk=event.pk).action == AuditAction.EXPORT
 
+
+
+def test_events_written_together_are_chained_in_their_order_and_the_chain_verifies(demo_user):
+    from core.audit import event, record_many
+    from core.auditchain import verify_chain
+
+    user = demo_user("huanggu.ca")
+    before = record(AuditAction.EXPORT, user=user, what="before")
+    written = record_many([event(AuditAction.WORKFLOW, user=user, ip="127.0.0.1", step="submit", n=i)
+                           for i in range(5)])
+    after = record(AuditAction.EXPORT, user=user, what="after")
+    stored = list(AuditEvent.objects.filter(pk__gt=before.pk).order_by("id"))
+    assert [e.detail.get("n") for e in stored] == [0, 1, 2, 3, 4, None]
+    assert stored[0].prev_hash == before.hash and after.prev_hash == stored[4].hash
+    assert [e.pk for e in written] == [e.pk for e in stored[:5]]
+    assert stored[2].ip_address == "127.0.0.1" and stored[2].actor == user
+    assert verify_chain().ok
+
+
+def test_events_cannot_be_bulk_created_around_the_chain(demo_user):
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.bulk_create([AuditEvent(action=AuditAction.EXPORT)])
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.append_many([AuditEvent.objects.create(action=AuditAction.EXPORT)])

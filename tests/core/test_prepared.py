@@ -1,0 +1,66 @@
+"""A prepared query gives exactly what its queryset gives (fields, dates, select_related objects), with the inputs of
+each call, and refuses a sample it cannot place; the API token authentication built on it accepts a live token
+and refuses an unknown one and an inactive user's."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+
+from accounts.models import Membership, User
+from core.prepared import PreparedQuery
+
+pytestmark = pytest.mark.django_db
+
+MEMBERSHIPS = PreparedQuery(
+    lambda user_id: Membership.objects.filter(user_id=user_id, is_active=True).select_related("organisation__region"),
+    user_id=-9_000_000_001)
+
+
+def _same(a: list, b: list) -> None:
+    assert [m.pk for m in a] == [m.pk for m in b]
+    for x, y in zip(a, b, strict=True):
+        assert {f.attname: getattr(x, f.attname) for f in type(x)._meta.concrete_fields} == {
+            f.attname: getattr(y, f.attname) for f in type(y)._meta.concrete_fields}
+
+
+@pytest.mark.parametrize("username", ["huanggu.ca", "wenguan.village", "province.ca"])
+def test_a_prepared_query_gives_what_its_queryset_gives_with_related_objects_loaded(demo_user, username):
+    user = demo_user(username)
+    expected = list(Membership.objects.filter(user_id=user.pk, is_active=True).select_related("organisation__region"))
+    got = MEMBERSHIPS(user_id=user.pk)
+    assert got
+    _same(got, expected)
+    with CaptureQueriesContext(connection) as queries:
+        regions = [(m.organisation.name, m.organisation.region.code, m.organisation.region.created_at) for m in got]
+    assert len(queries) == 0
+    assert regions == [(m.organisation.name, m.organisation.region.code, m.organisation.region.created_at)
+                       for m in expected]
+    assert all(r[2].tzinfo is not None for r in regions)  # dates converted as Django would (SQLite stores text)
+
+
+def test_each_call_runs_with_its_own_inputs_and_an_unknown_one_finds_nothing(demo_user):
+    a, b = demo_user("huanggu.ca"), demo_user("wenguan.village")
+    assert {m.user_id for m in MEMBERSHIPS(user_id=a.pk)} == {a.pk}
+    assert {m.user_id for m in MEMBERSHIPS(user_id=b.pk)} == {b.pk}
+    assert MEMBERSHIPS(user_id=10**9) == []
+    with pytest.raises(TypeError):
+        MEMBERSHIPS(user=a.pk)
+
+
+def test_a_sample_that_cannot_be_placed_is_refused_when_compiling():
+    twice = PreparedQuery(lambda n: Membership.objects.filter(user_id=n, organisation_id=n), n=-9_000_000_002)
+    with pytest.raises(ValueError, match="appears 2 times"):
+        twice(n=1)
+
+
+def test_the_api_accepts_a_live_token_and_refuses_an_unknown_one_and_an_inactive_users(client, demo_user):
+    user = demo_user("huanggu.ca")
+    token = Token.objects.create(user=user)
+    ok = client.get("/api/v1/reporting/channels", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert ok.status_code == 200
+    unknown = client.get("/api/v1/reporting/channels", HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert unknown.status_code == 401
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    inactive = client.get("/api/v1/reporting/channels", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert inactive.status_code == 401

@@ -34,6 +34,8 @@ from .views_public import public_validators
 
 
 def _date(request: Request) -> date | None:
+    if not request.META.get("QUERY_STRING"):  # the usual request: no query string to parse
+        return None
     query = getattr(request, "query_params", request.GET)  # a DRF request, or Django's before DRF's dispatch
     text = query.get("date") or query.get("on")
     if not text:

@@ -367,3 +367,119 @@ def test_sign_out_still_needs_its_csrf_token(client_for):
     client = client_for("wenguan.village")
     client.handler.enforce_csrf_checks = True
     assert client.post("/accounts/logout/").status_code == 403
+
+
+# --- the served path made cheap (issue 9 item 5): per-process bodies, SQLite's converted query, header shortcuts ------
+
+def test_the_process_keeps_stored_bodies_so_a_cleared_cache_still_serves_after_the_validator_query_alone(
+        django_assert_max_num_queries):
+    from django.core.cache import cache
+
+    httpcache.forget_stored_bodies()
+    first = Client().get(API)
+    cache.clear()  # Redis restarted, or the body expired there: this process still holds it
+    with django_assert_max_num_queries(1):
+        second = Client().get(API)
+    assert second.status_code == 200 and second.content == first.content and second["ETag"] == first["ETag"]
+    assert second["Content-Type"] == first["Content-Type"] and "public" in second["Cache-Control"]
+
+
+def test_a_body_kept_in_the_process_is_never_served_under_another_etag():
+    from django.core.cache import cache
+
+    httpcache.forget_stored_bodies()
+    httpcache._store('"one"', b'{"a": 1}', "application/json")
+    cache.clear()
+    assert httpcache._stored('"two"') is None
+    assert httpcache._stored('"one"').content == b'{"a": 1}'
+
+
+def test_each_language_of_a_page_is_served_its_own_kept_body(django_assert_max_num_queries):
+    chinese = Client().get(PAGE)
+    english_client = Client()
+    english_client.cookies["django_language"] = "en"
+    english = english_client.get(PAGE)
+    assert english["ETag"] != chinese["ETag"] and english.content != chinese.content
+    with django_assert_max_num_queries(2):  # both kept: each request costs its validators' query alone
+        chinese_again, english_again = Client().get(PAGE), english_client.get(PAGE)
+    assert chinese_again.content == chinese.content and english_again.content == english.content
+    assert english_again["Content-Language"] == "en"
+
+
+def test_a_published_new_version_changes_the_api_answer_at_once_despite_the_kept_body(demo_user):
+    client = Client()
+    before = client.get(API)
+    assert Client().get(API).content == before.content  # kept in the process and in the cache
+    version = publish_new_huanggu_version(demo_user)
+    after = Client().get(API)
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
+    assert after.json()["list"]["id"] == version.pk and after.content != before.content
+
+
+def test_the_bodies_kept_in_the_process_are_bounded_in_number_and_size(monkeypatch):
+    from django.core.cache import cache
+
+    httpcache.forget_stored_bodies()
+    monkeypatch.setattr(httpcache, "BODY_MEMORY_ENTRIES", 2)
+    for n in range(3):
+        httpcache._store(f'"{n}"', b"x" * 10, "text/plain")
+    httpcache._stored('"1"')  # used last: kept over "2"
+    httpcache._store('"3"', b"x" * 10, "text/plain")
+    cache.clear()
+    assert [httpcache._stored(f'"{n}"') is not None for n in range(4)] == [False, True, False, True]
+
+    httpcache.forget_stored_bodies()
+    monkeypatch.setattr(httpcache, "BODY_MEMORY_ENTRIES", 100)
+    monkeypatch.setattr(httpcache, "BODY_MEMORY_BYTES", 8 * 100)
+    httpcache._store('"big"', b"x" * 101, "text/plain")  # over an eighth of the budget: left to the Django cache
+    for n in range(9):
+        httpcache._store(f'"{n}"', b"x" * 100, "text/plain")
+    cache.clear()
+    assert httpcache._stored('"big"') is None and httpcache._stored('"0"') is None
+    assert all(httpcache._stored(f'"{n}"') is not None for n in range(1, 9))
+    httpcache.forget_stored_bodies()
+
+
+def test_preconditions_other_than_if_none_match_still_go_through_django():
+    client = Client()
+    first = client.get(API)
+    assert client.get(API, HTTP_IF_MATCH='"someone-else"').status_code == 412
+    assert client.get(API, HTTP_IF_MATCH=first["ETag"]).status_code == 200
+    assert client.get(API, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_the_headers_written_directly_are_the_ones_djangos_patches_write(shared):
+    from django.utils.cache import patch_cache_control, patch_vary_headers
+
+    expected = HttpResponse()
+    patch_cache_control(expected, **({"public": True} if shared else {"private": True}), no_cache=True)
+    patch_vary_headers(expected, httpcache.VARY)
+    made = httpcache._finish(HttpResponse(), shared=shared)
+    assert made["Cache-Control"] == expected["Cache-Control"] and made["Vary"] == expected["Vary"]
+    already = HttpResponse(headers={"Vary": "Origin", "Cache-Control": "max-age=60"})  # the patches still merge
+    merged = httpcache._finish(already, shared=shared)
+    assert merged["Vary"] == "Origin, Accept-Language, Cookie" and "max-age=60" in merged["Cache-Control"]
+
+
+def test_the_sqlite_shortcut_reads_the_same_values_as_djangos_cursor(monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from worklists.api import _committee_worklist_stamp
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the shortcut is SQLite's")
+    inputs = {"code": VILLAGE, "province": "210000000000", "city": "210100000000", "county": "210105000000",
+              "on": timezone.localdate()}
+    with CaptureQueriesContext(connection) as watched:  # queries logged: through Django's cursor, and counted
+        through_django = httpcache.compiled_scalars("worklists:committee", _committee_worklist_stamp, **inputs)
+    assert len(watched.captured_queries) == 1
+
+    def not_expected(*args: object) -> None:
+        raise AssertionError("the shortcut was not taken")
+
+    monkeypatch.setattr(httpcache, "_run", not_expected)
+    assert not connection.queries_logged and not connection.execute_wrappers
+    shortcut = httpcache.compiled_scalars("worklists:committee", _committee_worklist_stamp, **inputs)
+    assert shortcut == through_django and shortcut["version"] is not None

@@ -322,7 +322,8 @@ def run_one(db: str, committees: int | None, clients: int, max_seconds: float, s
             service += service_result["phases"]["submissions"]
         port = free_port()
         server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-b",
-                                   f"127.0.0.1:{port}", "-k", "gthread", "-w", "2", "--threads", "8",
+                                   f"127.0.0.1:{port}", "--reuse-port",  # as deployed: see bench/http_throughput.py
+                                   "-k", "gthread", "-w", "2", "--threads", "8",
                                    "--log-level", "warning"], env=env, cwd=ROOT)
         for _ in range(150):
             try:
@@ -423,7 +424,7 @@ def main() -> None:
         print(json.dumps(result, ensure_ascii=False), flush=True)
         results.append(result)
     report = {"topic": "reporting_burst", "target_per_second": TARGET_PER_SECOND, "clients": args.clients,
-              "server": "gunicorn gthread 2x8", "cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0],
+              "server": "gunicorn gthread 2x8, --reuse-port", "cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0],
               "note": "Each submission stores 50 values (with history) and assembles one form; retries reuse the "
                       "Idempotency-Key. Service path: the first committees one after another in one process (what "
                       "the API view calls, without HTTP); HTTP: the rest through gunicorn, 32 client threads on the "

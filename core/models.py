@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .auditverify import payload_json, record_hash
+from .prepared import PreparedQuery
 
 
 def history(**kwargs: Any) -> HistoricalRecords:
@@ -127,8 +128,8 @@ class AuditEvent(models.Model):
         if any(e.pk for e in events):
             raise AppendOnlyError("audit events are append-only")
         with transaction.atomic():
-            last = AuditEvent.objects.select_for_update().order_by("-id").only("hash").first()
-            previous = last.hash if last else ""
+            newest = _NEWEST_HASH()
+            previous = newest[0][0] if newest else ""
             for e in events:
                 e.prev_hash = previous
                 e.hash = previous = e.compute_hash()
@@ -136,6 +137,10 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("audit events are append-only")
+
+
+# The head of the chain, locked until the commit: read for every batch of events (compiled once, core/prepared.py).
+_NEWEST_HASH = PreparedQuery(lambda: AuditEvent.objects.select_for_update().order_by("-id").values_list("hash")[:1])
 
 
 class AuditAnchor(models.Model):

@@ -1,13 +1,15 @@
 """Querysets compiled once and run many times: for the few reads every request of a burst makes (the API token, the
-user's memberships, a channel), where Django's compilation of a select_related query costs several times the
-database's work.
+user's memberships, a channel) and those of each batch of submissions, where Django's compilation of a query costs
+several times the database's work.
 
-``PreparedQuery(build, key=sample, ...)`` calls ``build(key=sample, ...)`` once per thread and database connection
-setting, compiles the queryset, and remembers where each sample value sits among the SQL parameters. Each call then
-puts the real values in their places, runs the SQL, and builds the model instances (select_related included) with
-Django's own machinery, exactly as iterating the queryset would. Only for queries whose shape does not depend on the
-inputs: equality filters, not ``__in`` lists of varying length. A sample must be a value no real input takes, so that
-its place among the parameters is unambiguous (checked when compiling).
+``PreparedQuery(build, key=sample, ids=[sample, ...])`` calls ``build`` with sample values once per thread, database
+connection and length of each list input, compiles the queryset, and remembers where each sample value sits among the
+SQL parameters. Each call then puts the real values in their places, runs the SQL, and gives what iterating the
+queryset would: model instances (select_related included), built by Django's own machinery, or the rows of a
+``values_list`` query, converted as Django converts them. Only for queries whose shape depends on nothing but the
+lengths of the list inputs (equality and ``__in`` filters). A sample must be a value no real input takes, so that its
+place among the parameters is unambiguous (checked when compiling); a list input's samples are derived from its one
+sample (``n - i`` for numbers, ``f"{sample}{i}"`` for text).
 """
 
 import threading
@@ -15,8 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
-from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models import QuerySet
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 
 class _Compiled:
@@ -25,30 +27,39 @@ class _Compiled:
         sql, params = compiler.as_sql()
         self.alias = queryset.db
         self.sql, self.params = sql, list(params)
-        self.places: list[tuple[int, str]] = []
+        self.places: list[tuple[int, str, int | None]] = []
         for name, sample in samples.items():
-            found = [i for i, p in enumerate(self.params) if type(p) is type(sample) and p == sample]
-            if len(found) != 1:
-                raise ValueError(f"the sample of {name!r} appears {len(found)} times among the parameters")
-            self.places.append((found[0], name))
-        klass_info, select = compiler.klass_info, compiler.select
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        self.model = klass_info["model"]
-        self.span = (start, end)
-        self.init_list = [f[0].target.attname for f in select[start:end]]
-        self.populators = get_related_populators(klass_info, select, self.alias)
+            for index, one in (enumerate(sample) if isinstance(sample, list) else [(None, sample)]):
+                found = [i for i, p in enumerate(self.params) if type(p) is type(one) and p == one]
+                if len(found) != 1:
+                    raise ValueError(f"the sample of {name!r} appears {len(found)} times among the parameters")
+                self.places.append((found[0], name, index))
         self.compiler = compiler
+        klass_info, select = compiler.klass_info, compiler.select
         self.converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
+        self.model = None
+        if klass_info is not None and queryset._iterable_class is ModelIterable:
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            self.model = klass_info["model"]
+            self.span = (start, end)
+            self.init_list = [f[0].target.attname for f in select[start:end]]
+            self.populators = get_related_populators(klass_info, select, self.alias)
+        elif queryset._iterable_class is not ValuesListIterable or queryset._fields is None:
+            raise ValueError("only model instances and values_list rows")
+        else:
+            self.columns = compiler.col_count
 
-    def run(self, values: dict[str, Any]) -> list[Model]:
+    def run(self, values: dict[str, Any]) -> list[Any]:
         params = list(self.params)
-        for i, name in self.places:
-            params[i] = values[name]
+        for i, name, index in self.places:
+            params[i] = values[name] if index is None else values[name][index]
         with connections[self.alias].cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         if self.converters:
             rows = list(self.compiler.apply_converters(rows, self.converters))
+        if self.model is None:
+            return [tuple(row[: self.columns]) for row in rows]
         start, end = self.span
         objects = []
         for row in rows:
@@ -59,20 +70,36 @@ class _Compiled:
         return objects
 
 
+def _samples(sample: Any, n: int) -> list[Any]:
+    if isinstance(sample, int):
+        return [sample - i for i in range(n)]
+    return [f"{sample}{i}" for i in range(n)]
+
+
 class PreparedQuery:
     """``PreparedQuery(lambda key: Token.objects.select_related("user").filter(key=key), key="\\x00sample")``;
-    ``query(key=...)`` returns the list of model instances."""
+    ``query(key=...)`` returns the list of model instances (or of rows, for a ``values_list`` queryset). A list
+    input is declared by a list holding its one sample: ``ids=[-1]``, and called with a list (or set) of values."""
 
     def __init__(self, build: Callable[..., QuerySet], **samples: Any) -> None:
         self.build = build
         self.samples = samples
         self._local = threading.local()
 
-    def __call__(self, **values: Any) -> list[Model]:
+    def __call__(self, **values: Any) -> list[Any]:
         if values.keys() != self.samples.keys():
             raise TypeError(f"expected {sorted(self.samples)}, got {sorted(values)}")
-        compiled = getattr(self._local, "compiled", None)
+        values = {k: list(v) if isinstance(self.samples[k], list) else v for k, v in values.items()}
+        shape = tuple(len(values[k]) for k, sample in self.samples.items() if isinstance(sample, list))
+        if not all(shape):
+            return []  # an empty list input matches nothing
+        cache = getattr(self._local, "compiled", None)
+        if cache is None:
+            cache = self._local.compiled = {}
+        compiled = cache.get(shape)
         # Compiled per thread (a compiler holds its connection) and again if the connection's settings changed.
         if compiled is None or compiled.compiler.connection is not connections[compiled.alias]:
-            compiled = self._local.compiled = _Compiled(self.build(**self.samples), self.samples)
+            lengths = iter(shape)
+            samples = {k: _samples(s[0], next(lengths)) if isinstance(s, list) else s for k, s in self.samples.items()}
+            compiled = cache[shape] = _Compiled(self.build(**samples), samples)
         return compiled.run(values)

@@ -1061,13 +1061,25 @@ def commit_submissions(items: list[QueuedSubmission]) -> list[Any]:
 _SUBMISSIONS: GroupCommit[QueuedSubmission] = GroupCommit(commit_submissions, max_batch=32)
 
 
+# The reads of every batch, compiled once per thread and batch shape (core/prepared.py); they lock what they read.
+_ANSWERS = PreparedQuery(
+    lambda users, keys: IdempotencyRecord.objects.filter(user_id__in=users, key__in=keys).values_list(
+        "user_id", "key", "response", "status_code"), users=[-7_500_000_000], keys=["\x00sample key "])
+_SUBMISSIONS_OF = PreparedQuery(
+    lambda channels, committees, periods: Submission.objects.select_for_update().filter(
+        channel_id__in=channels, committee_id__in=committees, period__in=periods).order_by(),
+    channels=[-7_510_000_000], committees=[-7_520_000_000], periods=["\x00sample period "])
+_VALUES_OF = PreparedQuery(
+    lambda committees, elements, periods: ElementValue.objects.select_for_update().filter(
+        committee_id__in=committees, element_id__in=elements, period__in=periods).order_by().values_list(
+        "id", "committee_id", "element_id", "period", "value", "lock_version"),
+    committees=[-7_530_000_000], elements=[-7_540_000_000], periods=["\x00sample period "])
+
+
 def _current_submissions(forms: set[tuple[int, int, str]]) -> dict[tuple[int, int, str], Submission]:
     """The submissions already made of these (channel, committee, period) forms, locked until the commit."""
-    if not forms:
-        return {}
-    rows = Submission.objects.select_for_update().filter(
-        channel_id__in={f[0] for f in forms}, committee_id__in={f[1] for f in forms},
-        period__in={f[2] for f in forms}).order_by()
+    rows = _SUBMISSIONS_OF(channels=sorted({f[0] for f in forms}), committees=sorted({f[1] for f in forms}),
+                           periods=sorted({f[2] for f in forms}))
     return {(s.channel_id, s.committee_id, s.period): s for s in rows
             if (s.channel_id, s.committee_id, s.period) in forms}
 
@@ -1079,21 +1091,16 @@ def _apply_submissions(items: list[QueuedSubmission]) -> list[Any]:
     outcomes: list[Any] = [None] * len(items)
     keyed = {(i.prepared.user.pk, i.key) for i in items if i.key}
     answered: dict[tuple[int, str], tuple[dict[str, Any], int]] = {}
-    if keyed:
-        for user_id, key, body, code in IdempotencyRecord.objects.filter(
-                user_id__in={u for u, _k in keyed}, key__in={k for _u, k in keyed}).values_list(
-                "user_id", "key", "response", "status_code"):
-            answered[(user_id, key)] = (body, code)
+    for user_id, key, body, code in _ANSWERS(users=sorted({u for u, _k in keyed}), keys=sorted({k for _u, k in keyed})):
+        answered[(user_id, key)] = (body, code)
     current = _current_submissions({(i.prepared.channel.pk, i.prepared.committee.pk, i.prepared.period)
                                     for i in items})
     existing: dict[tuple[int, int, str], tuple[int, str, int]] = {}
     element_ids = {f.element_id for i in items for f in i.prepared.fields if f.element_id}
-    if element_ids:
-        for pk, committee_id, element_id, period, value, lock_version in ElementValue.objects.select_for_update(
-                ).filter(committee_id__in={i.prepared.committee.pk for i in items}, element_id__in=element_ids,
-                         period__in={i.prepared.period for i in items}).order_by().values_list(
-                "id", "committee_id", "element_id", "period", "value", "lock_version"):
-            existing[(committee_id, element_id, period)] = (pk, value, lock_version)
+    for pk, committee_id, element_id, period, value, lock_version in _VALUES_OF(
+            committees=sorted({i.prepared.committee.pk for i in items}), elements=sorted(element_ids),
+            periods=sorted({i.prepared.period for i in items})):
+        existing[(committee_id, element_id, period)] = (pk, value, lock_version)
 
     now = timezone.now()
     new_values: list[tuple[int, int, str, str, int | None]] = []

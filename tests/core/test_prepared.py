@@ -64,3 +64,20 @@ def test_the_api_accepts_a_live_token_and_refuses_an_unknown_one_and_an_inactive
     User.objects.filter(pk=user.pk).update(is_active=False)
     inactive = client.get("/api/v1/reporting/channels", HTTP_AUTHORIZATION=f"Token {token.key}")
     assert inactive.status_code == 401
+
+
+VALUES = PreparedQuery(
+    lambda users, roles: Membership.objects.filter(user_id__in=users, role__in=roles).order_by("pk").values_list(
+        "pk", "user_id", "role", "created_at"), users=[-9_000_000_100], roles=["\x00sample role "])
+
+
+def test_list_inputs_of_any_length_give_what_the_queryset_gives_and_values_list_rows_are_converted(demo_user):
+    users = [demo_user(n).pk for n in ("huanggu.ca", "wenguan.village", "province.ca")]
+    roles = sorted(set(Membership.objects.values_list("role", flat=True)))
+    for some_users in (users[:1], users[:2], users, users[:1]):  # shapes compiled once each, then reused
+        for some_roles in (roles[:1], roles):
+            expected = list(Membership.objects.filter(user_id__in=some_users, role__in=some_roles).order_by("pk")
+                            .values_list("pk", "user_id", "role", "created_at"))
+            assert VALUES(users=some_users, roles=some_roles) == expected
+    assert VALUES(users=[], roles=roles) == []
+    assert VALUES(users=set(users), roles=roles)[0][3].tzinfo is not None

@@ -1,5 +1,5 @@
 """Throughput and p99 of the public committee page and the worklist API against a trivial JSON view (/ping),
-on one gunicorn (2 workers × 8 threads) over a fresh demo database, 32 connections from wrk (Debian) on 127.0.0.1.
+on one gunicorn as deployed (bench/server.py: 2 workers × 16 threads) over a fresh demo database, 32 connections from wrk (Debian) on 127.0.0.1.
 
 DESIGN.md §10: each at least half the trivial view's throughput, p99 under 100 ms at 32 connections on 2 cores.
 The endpoints take turns one second at a time (the machine is shared; see main()).
@@ -27,6 +27,8 @@ import urllib.request
 from pathlib import Path
 
 from bench.procmem import tree_memory
+from bench.server import DESCRIPTION as SERVER
+from bench.server import GUNICORN_FLAGS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -94,8 +96,8 @@ def main() -> None:
     subprocess.run([*manage, "load_demo", "--if-empty", "-v0"], env=env, check=True, cwd=ROOT)
     port = free_port()
     server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}",
-                               "--reuse-port",  # connections spread over both workers (see the docstring)
-                               "-k", "gthread", "-w", "2", "--threads", "8", "--log-level", "warning"], env=env, cwd=ROOT)
+                               *GUNICORN_FLAGS,  # as deployed (bench/server.py; --reuse-port: see the docstring)
+                               "--log-level", "warning"], env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -137,7 +139,7 @@ def main() -> None:
     report = {"topic": "http_throughput", "db": args.db, "connections": 32, "seconds": args.seconds,
               "method": "endpoints take turns, 1 s each, for `seconds` rounds; rps is the mean over rounds, p50/p99 "
                         "the median round's",
-              "server": "gunicorn gthread 2x8, --reuse-port", "load_average_1min_before": load_before,
+              "server": SERVER, "load_average_1min_before": load_before,
               "load_average_1min": os.getloadavg()[0], "results": results,
               "memory_after_load": memory}
     RESULTS.mkdir(parents=True, exist_ok=True)

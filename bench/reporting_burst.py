@@ -1,7 +1,7 @@
 """A burst of every Liaoning committee (16,727) submitting a 50-field report through the real API, on SQLite and on
 PostgreSQL (DESIGN.md §10: 300 submissions/s sustained, none lost).
 
-One gunicorn (gthread, 2 workers x 8 threads) on 127.0.0.1 over a fresh demo database; 32 client threads with
+One gunicorn as deployed (bench/server.py: gthread, 2 workers x 16 threads) on 127.0.0.1 over a fresh demo database; 32 client threads with
 keep-alive connections, each committee authenticating with its own API token and sending an Idempotency-Key. A
 request that fails (timeout, 5xx, 429) is retried with the same key, at most 5 times; at the end the database is
 counted: one submission per committee, none lost, none doubled. Bounded: --max-seconds per database (default 300).
@@ -41,6 +41,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.procmem import tree_cpu_seconds
+from bench.server import DESCRIPTION as SERVER
+from bench.server import GUNICORN_FLAGS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -322,8 +324,7 @@ def run_one(db: str, committees: int | None, clients: int, max_seconds: float, s
             service += service_result["phases"]["submissions"]
         port = free_port()
         server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-b",
-                                   f"127.0.0.1:{port}", "--reuse-port",  # as deployed: see bench/http_throughput.py
-                                   "-k", "gthread", "-w", "2", "--threads", "8",
+                                   f"127.0.0.1:{port}", *GUNICORN_FLAGS,  # as deployed (bench/server.py)
                                    "--log-level", "warning"], env=env, cwd=ROOT)
         for _ in range(150):
             try:
@@ -424,7 +425,7 @@ def main() -> None:
         print(json.dumps(result, ensure_ascii=False), flush=True)
         results.append(result)
     report = {"topic": "reporting_burst", "target_per_second": TARGET_PER_SECOND, "clients": args.clients,
-              "server": "gunicorn gthread 2x8, --reuse-port", "cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0],
+              "server": SERVER, "cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0],
               "note": "Each submission stores 50 values (with history) and assembles one form; retries reuse the "
                       "Idempotency-Key. Service path: the first committees one after another in one process (what "
                       "the API view calls, without HTTP); HTTP: the rest through gunicorn, 32 client threads on the "

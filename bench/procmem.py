@@ -47,3 +47,16 @@ def cpu_seconds(pid: int) -> float:
 def tree_cpu_seconds(pid: int) -> float:
     """CPU seconds of a master process and its workers (measure before and after; workers must live throughout)."""
     return cpu_seconds(pid) + sum(cpu_seconds(child) for child in children(pid))
+
+
+def named_cpu_seconds(name: str) -> float:
+    """CPU seconds of every running process whose command is ``name`` (the PostgreSQL server's backends, say)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if text[text.index("(") + 1:text.rindex(")")] == name:
+            total += cpu_seconds(int(stat.parent.name))
+    return total

@@ -12,6 +12,7 @@ place among the parameters is unambiguous (checked when compiling); a list input
 sample (``n - i`` for numbers, ``f"{sample}{i}"`` for text).
 """
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -103,3 +104,27 @@ class PreparedQuery:
             samples = {k: _samples(s[0], next(lengths)) if isinstance(s, list) else s for k, s in self.samples.items()}
             compiled = cache[shape] = _Compiled(self.build(**samples), samples)
         return compiled.run(values)
+
+
+# Django's SQLite cursor turns ``%s`` into ``?`` with a regular expression on every execution: for a batch's INSERT
+# of a few thousand placeholders that costs more than SQLite's own work. A generated statement's text repeats (one per
+# batch size), so it is converted once. Only when nobody watches the queries (DEBUG, the tests' query counts, execute
+# wrappers): then the statement goes through Django's cursor as usual.
+_QMARK: dict[str, str] = {}
+
+
+def execute(cursor: Any, sql: str, params: list[Any]) -> None:
+    """``cursor.execute(sql, params)`` on a Django cursor, converting the statement once per text on SQLite."""
+    db = cursor.db
+    if db.vendor != "sqlite" or db.queries_logged or db.execute_wrappers:
+        cursor.execute(sql, params)
+        return
+    raw = cursor.cursor  # Django's SQLiteCursorWrapper, a sqlite3.Cursor
+    converted = _QMARK.get(sql)
+    if converted is None:
+        if len(_QMARK) > 512:
+            _QMARK.clear()
+        converted = _QMARK[sql] = raw.convert_query(sql)
+    db.validate_no_broken_transaction()
+    with db.wrap_database_errors:
+        sqlite3.Cursor.execute(raw, converted, params)

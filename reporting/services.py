@@ -28,7 +28,7 @@ from core.audit import event as audit_event
 from core.audit import record, record_many
 from core.groupcommit import DEFER, GroupCommit
 from core.models import AuditAction
-from core.prepared import PreparedQuery
+from core.prepared import PreparedQuery, execute
 from core.scoping import restrict
 from regions.choices import Level, OrganisationKind
 from regions.codes import subtree_bounds
@@ -826,8 +826,8 @@ def _insert_returning_ids(cursor: Any, model: Any, columns: list[str], rows: lis
                        [list(column) for column in zip(*rows, strict=True)])
         return [r[0] for r in cursor.fetchall()]
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    cursor.execute(f"INSERT INTO {table} ({names}) VALUES " + ", ".join([row] * len(rows))  # noqa: S608 - quoted names
-                   + f" RETURNING {q('id')}", [v for r in rows for v in r])
+    execute(cursor, f"INSERT INTO {table} ({names}) VALUES " + ", ".join([row] * len(rows))  # noqa: S608 - quoted names
+            + f" RETURNING {q('id')}", [v for r in rows for v in r])
     return [r[0] for r in cursor.fetchall()]
 
 
@@ -1186,7 +1186,7 @@ def _write_values(new: list[tuple[int, int, str, str, int | None]], changed: lis
                 [at, at, committee_id, element_id, period, value, user_id, 0]
                 for committee_id, element_id, period, value, user_id in chunk])
             where, params = _ids(ids)
-            cursor.execute(_history_sql(ElementValue, "entered_by_id") + where, [at, reason, "+", *params])
+            execute(cursor, _history_sql(ElementValue, "entered_by_id") + where, [at, reason, "+", *params])
         if changed:
             cursor.executemany(
                 f"UPDATE {table} SET {q('value')} = %s,"  # noqa: S608 - quoted names, values are placeholders
@@ -1194,7 +1194,7 @@ def _write_values(new: list[tuple[int, int, str, str, int | None]], changed: lis
                 f"{q('lock_version')} + 1, {q('updated_at')} = %s WHERE {q('id')} = %s AND {q('lock_version')} = %s",
                 [(value, user_id, at, pk, lock_version) for value, user_id, pk, lock_version in changed])
             where, params = _ids([pk for _v, _u, pk, _l in changed])
-            cursor.execute(_history_sql(ElementValue, "entered_by_id") + where, [at, reason, "~", *params])
+            execute(cursor, _history_sql(ElementValue, "entered_by_id") + where, [at, reason, "~", *params])
 
 
 def _write_submissions(created: list[Submission], replaced: list[Submission], now: Any) -> None:
@@ -1220,14 +1220,14 @@ def _write_submissions(created: list[Submission], replaced: list[Submission], no
                 sub.pk = ids[(sub.channel.pk, sub.committee.pk, sub.period)]
                 sub._state.adding, sub._state.db = False, connection.alias
             where, ids = _ids([s.pk for s in created])
-            cursor.execute(_history_sql(Submission, "submitted_by_id") + where, [at, "submitted", "+", *ids])
+            execute(cursor, _history_sql(Submission, "submitted_by_id") + where, [at, "submitted", "+", *ids])
         if replaced:
             cursor.executemany(
                 f"UPDATE {table} SET {q('data')} = %s, {q('revision')} = %s, {q('submitted_by_id')} = %s, "  # noqa: S608
                 f"{q('pulled_at')} = NULL, {q('updated_at')} = %s WHERE {q('id')} = %s",
                 [(ops.adapt_json_value(s.data, None), s.revision, s.submitted_by_id, at, s.pk) for s in replaced])
             where, ids = _ids([s.pk for s in replaced])
-            cursor.execute(_history_sql(Submission, "submitted_by_id") + where, [at, "values changed", "~", *ids])
+            execute(cursor, _history_sql(Submission, "submitted_by_id") + where, [at, "values changed", "~", *ids])
 
 
 def replayed(user: Any, key: str | None) -> tuple[dict[str, Any], int] | None:

@@ -81,3 +81,17 @@ def test_list_inputs_of_any_length_give_what_the_queryset_gives_and_values_list_
             assert VALUES(users=some_users, roles=some_roles) == expected
     assert VALUES(users=[], roles=roles) == []
     assert VALUES(users=set(users), roles=roles)[0][3].tzinfo is not None
+
+
+def test_execute_runs_the_statement_and_is_still_seen_by_whoever_watches_the_queries(demo_user):
+    from core.prepared import execute
+
+    user = demo_user("huanggu.ca")
+    sql = "UPDATE accounts_user SET display_name = %s WHERE id = %s"
+    with connection.cursor() as cursor:
+        execute(cursor, sql, ["甲", user.pk])
+    assert User.objects.get(pk=user.pk).display_name == "甲"
+    with CaptureQueriesContext(connection) as queries, connection.cursor() as cursor:
+        execute(cursor, sql, ["乙", user.pk])
+    assert [q["sql"] for q in queries.captured_queries if "display_name" in q["sql"]]
+    assert User.objects.get(pk=user.pk).display_name == "乙"

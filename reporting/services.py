@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -1044,11 +1044,16 @@ def commit_submissions(items: list[QueuedSubmission]) -> list[Any]:
         forms.add(form)
         keys.add(key)
         todo.append(i)
+    # Every batch writes its forms in one order (committee, period): two batches of two processes that share forms
+    # then wait for each other instead of deadlocking (PostgreSQL).
+    todo.sort(key=lambda i: (items[i].prepared.committee.pk, items[i].prepared.period))
     try:
         with write_lock(), transaction.atomic():
             for i, outcome in zip(todo, _apply_submissions([items[i] for i in todo]), strict=True):
                 outcomes[i] = outcome
-    except IntegrityError:
+    except (IntegrityError, OperationalError) as error:
+        if isinstance(error, OperationalError) and not (_is_deadlock(error) and len(todo) > 1):
+            raise  # the database is unavailable: every caller of the batch gets the error (and retries)
         if len(todo) > 1:
             for i in todo:
                 outcomes[i] = commit_submissions([items[i]])[0]
@@ -1056,6 +1061,11 @@ def commit_submissions(items: list[QueuedSubmission]) -> list[Any]:
             item = items[todo[0]]
             outcomes[todo[0]] = replayed(item.prepared.user, item.key) or _conflict()
     return outcomes
+
+
+def _is_deadlock(error: OperationalError) -> bool:
+    """PostgreSQL chose this transaction as a deadlock's victim (or a serialization failure): worth a retry."""
+    return getattr(error.__cause__, "sqlstate", None) in ("40P01", "40001")
 
 
 _SUBMISSIONS: GroupCommit[QueuedSubmission] = GroupCommit(commit_submissions, max_batch=32)

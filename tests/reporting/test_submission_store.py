@@ -206,3 +206,43 @@ def test_numbers_are_accepted_as_numbers_and_an_over_long_text_is_refused(api_fo
     payload["values"] = {code: "9" * (services.MAX_VALUE + 1) for code in payload["values"]}
     payload["revision"] = 1
     assert api.post("/api/v1/reporting/submissions", payload, format="json").status_code == 400
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+def _failing_once(monkeypatch, error: Exception) -> list:  # noqa: ANN001
+    real, calls = services._apply_submissions, []
+
+    def apply(items):  # noqa: ANN001, ANN202
+        calls.append(len(items))
+        if len(calls) == 1:
+            raise error
+        return real(items)
+
+    monkeypatch.setattr(services, "_apply_submissions", apply)
+    return calls
+
+
+def test_a_batch_chosen_as_a_deadlock_victim_is_applied_one_submission_at_a_time(demo_user, monkeypatch):
+    from django.db import OperationalError
+
+    village = demo_user("wenguan.village")
+    victim = OperationalError("deadlock detected")
+    victim.__cause__ = _Deadlock()
+    calls = _failing_once(monkeypatch, victim)
+    outcomes = services.commit_submissions([_queued(village, "2031", "d-1"), _queued(village, "2032", "d-2")])
+    assert [o[1] for o in outcomes] == [201, 201] and calls == [2, 1, 1]
+    assert Submission.objects.filter(committee__code=WENGUAN, period__in=["2031", "2032"]).count() == 2
+
+
+def test_a_database_error_that_is_no_deadlock_reaches_every_caller_of_the_batch_and_writes_nothing(demo_user,
+                                                                                                   monkeypatch):
+    from django.db import OperationalError
+
+    village = demo_user("wenguan.village")
+    _failing_once(monkeypatch, OperationalError("server closed the connection unexpectedly"))
+    with pytest.raises(OperationalError):
+        services.commit_submissions([_queued(village, "2031", "e-1"), _queued(village, "2032", "e-2")])
+    assert not Submission.objects.filter(committee__code=WENGUAN, period__in=["2031", "2032"]).exists()

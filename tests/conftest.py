@@ -44,7 +44,11 @@ def _fast_hashing_and_clean_cache(settings):  # noqa: ANN001, ANN202
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.Argon2PasswordHasher"]
     from django.core.cache import cache
 
+    from core import httpcache
+
     cache.clear()
+    # Each test builds the same demo data, so a page's ETag repeats from test to test: no body kept from another test.
+    httpcache.forget_stored_bodies()
 
 
 @pytest.fixture

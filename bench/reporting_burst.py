@@ -432,11 +432,14 @@ def main() -> None:
     report = {"topic": "reporting_burst", "target_per_second": TARGET_PER_SECOND, "clients": args.clients,
               "server": SERVER, "cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0],
               "note": "Each submission stores 50 values (with history) and assembles one form; retries reuse the "
-                      "Idempotency-Key. Service path: the first committees one after another in one process (what "
-                      "the API view calls, without HTTP); HTTP: the rest through gunicorn, 32 client threads on the "
-                      "same machine. none_lost needs every committee sent (not timed_out); accepted_all_stored: "
-                      "every submission answered 201 is in the database, none twice, each with its 50 values. The "
-                      "machine is shared: see load_average_1min.",
+                      "Idempotency-Key. Service path: the first committees submit the previous year's report one "
+                      "after another in one process (what the API view calls, without HTTP, one submission per "
+                      "commit); HTTP: every committee submits this year's report through gunicorn as deployed, 32 "
+                      "client threads on the same machine, concurrent submissions of a worker committed together. "
+                      "none_lost needs every committee sent (not timed_out); accepted_all_stored: every submission "
+                      "answered 201 is in the database, none twice, each with its 50 values. CPU per submission: "
+                      "the app server's, the client's and (PostgreSQL) the database's. The machine is shared: see "
+                      "load_average_1min.",
               "results": results}
     RESULTS.mkdir(parents=True, exist_ok=True)
     previous = RESULTS / "reporting_burst.json"

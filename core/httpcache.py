@@ -34,7 +34,6 @@ import hashlib
 import logging
 import os
 import re
-import sqlite3
 import threading
 import weakref
 from collections import OrderedDict
@@ -56,6 +55,8 @@ from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
+
+from .prepared import execute
 
 # (etag source, last modified) — the source is anything with a stable repr(); None: no validators for this request.
 Validators = tuple[Any, datetime | None]
@@ -340,29 +341,7 @@ def compiled_scalars(key: str, build: Callable[[], dict[str, QuerySet]], **value
         params[i] = _prepared(values[name], db)
     if vendor == "postgresql" and PREPARE_ON_POSTGRESQL:
         return _run_prepared(key, sql, params, names)
-    if vendor == "sqlite" and not db.queries_logged and not db.execute_wrappers:
-        return _run_sqlite(db, sql, params, names)
-    return _run(sql, params, names)
-
-
-# Django's SQLite cursor turns the ``%s`` placeholders into ``?`` with a regular expression on every execution: for a
-# validator query of 2 KB that costs a third of running it. A compiled query's text never changes, so it is converted
-# once (by Django's own conversion) and handed to sqlite3 as it is. Only when nobody watches the queries: with query
-# logging (DEBUG, the tests' query counts) or execute wrappers, the query goes through Django's cursor as before.
-_QMARK_SQL: dict[str, str] = {}
-
-
-def _run_sqlite(db: Any, sql: str, params: list[Any], names: list[str]) -> dict[str, Any]:
-    with db.cursor() as cursor:
-        raw = cursor.cursor  # Django's SQLiteCursorWrapper, a sqlite3.Cursor
-        converted = _QMARK_SQL.get(sql)
-        if converted is None:
-            converted = _QMARK_SQL[sql] = raw.convert_query(sql)
-        db.validate_no_broken_transaction()
-        with db.wrap_database_errors:
-            sqlite3.Cursor.execute(raw, converted, params)
-            row = raw.fetchone()
-    return dict(zip(names, row, strict=True))
+    return _run(db, sql, params, names)
 
 
 # PostgreSQL plans each statement again unless it is prepared (Django binds parameters on the client, so psycopg
@@ -410,9 +389,11 @@ def _compile(subqueries: dict[str, QuerySet]) -> tuple[str, list[Any]]:
     return "SELECT " + ", ".join(sqls), params
 
 
-def _run(sql: str, params: list[Any], names: list[str]) -> dict[str, Any]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+def _run(db: Any, sql: str, params: list[Any], names: list[str]) -> dict[str, Any]:
+    # On SQLite the statement (2 KB for a validator query) is converted to ``?`` placeholders once, not on every
+    # request, unless someone watches the queries (core.prepared.execute).
+    with db.cursor() as cursor:
+        execute(cursor, sql, params)
         row = cursor.fetchone()
     return dict(zip(names, row, strict=True))
 

@@ -55,7 +55,7 @@ class _Compiled:
         for i, name, index in self.places:
             params[i] = values[name] if index is None else values[name][index]
         with connections[self.alias].cursor() as cursor:
-            cursor.execute(self.sql, params)
+            execute(cursor, self.sql, params)
             rows = cursor.fetchall()
         if self.converters:
             rows = list(self.compiler.apply_converters(rows, self.converters))

@@ -479,7 +479,9 @@ def test_the_sqlite_shortcut_reads_the_same_values_as_djangos_cursor(monkeypatch
     def not_expected(*args: object) -> None:
         raise AssertionError("the shortcut was not taken")
 
-    monkeypatch.setattr(httpcache, "_run", not_expected)
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+    monkeypatch.setattr(SQLiteCursorWrapper, "execute", not_expected)  # Django's conversion on each execution
     assert not connection.queries_logged and not connection.execute_wrappers
     shortcut = httpcache.compiled_scalars("worklists:committee", _committee_worklist_stamp, **inputs)
     assert shortcut == through_django and shortcut["version"] is not None

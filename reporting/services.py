@@ -831,6 +831,41 @@ def _insert_returning_ids(cursor: Any, model: Any, columns: list[str], rows: lis
     return [r[0] for r in cursor.fetchall()]
 
 
+def _value_writes(entries: list[tuple[DataElement, str, str, int | None]],
+                  existing: dict[tuple[int, str], tuple[int, str, int]],
+                  ) -> tuple[list[tuple[int, str, str]], list[tuple[int, int, str]], dict[tuple[int, str], str]]:
+    """What an entry of (element, period, value, lock_version seen) writes over the ``existing`` values of one
+    committee ({(element id, period): (id, value, lock_version)}): new values (element id, period, value), changed
+    ones (id, lock_version read, value), and {(element id, period): value} of both. Every value is checked first; the
+    same datum given twice counts once (the first wins), a blank never erases a stored value, and a value changed by
+    someone else since it was read (its lock_version) is a 409."""
+    cleaned = [(e, p, _check_value(e, v), lock) for e, p, v, lock in entries]
+    new: list[tuple[int, str, str]] = []
+    changed: list[tuple[int, int, str]] = []
+    written: dict[tuple[int, str], str] = {}
+    seen: set[tuple[int, str]] = set()
+    for element, period, value, lock in cleaned:
+        key = (element.pk, period)
+        if key in seen:
+            continue
+        seen.add(key)
+        current = existing.get(key)
+        if current is None:
+            if lock not in (None, 0):
+                raise _conflict()
+            if value != "":
+                new.append((element.pk, period, value))
+                written[key] = value
+        else:
+            pk, old, lock_version = current
+            if lock is not None and lock != lock_version:
+                raise _conflict()
+            if old != value and value != "":
+                changed.append((pk, lock_version, value))
+                written[key] = value
+    return new, changed, written
+
+
 def store_values(user: Any, committee: Region, entries: list[tuple[DataElement, str, str, int | None]],
                  *, reason: str = "entered", read: set[int] | None = None) -> tuple[dict[tuple[int, str], str], int]:
     """Write (element, period, value, lock_version seen) into the store. A value changed by someone else since the
@@ -840,9 +875,8 @@ def store_values(user: Any, committee: Region, entries: list[tuple[DataElement, 
 
     The hot path of a burst: one read (locking the rows on PostgreSQL), one multi-row INSERT of the new values and one
     INSERT … SELECT of their history rows, instead of a model object and a save per value."""
-    cleaned = [(e, p, _check_value(e, v), lock) for e, p, v, lock in entries]
-    periods = {p for _e, p, _v, _l in cleaned}
-    element_ids = {e.pk for e, _p, _v, _l in cleaned} | (read or set())
+    periods = {p for _e, p, _v, _l in entries}
+    element_ids = {e.pk for e, _p, _v, _l in entries} | (read or set())
     stored: dict[tuple[int, str], str] = {}
     existing: dict[tuple[int, str], tuple[int, str, int]] = {}
     if periods and element_ids:
@@ -854,28 +888,8 @@ def store_values(user: Any, committee: Region, entries: list[tuple[DataElement, 
             stored[(element_id, period)] = value
     now = timezone.now()
     user_id = user.pk if getattr(user, "is_authenticated", False) else None
-    new: list[tuple[int, str, str]] = []
-    changed: list[tuple[int, int, str]] = []
-    seen: set[tuple[int, str]] = set()
-    for element, period, value, lock in cleaned:
-        key = (element.pk, period)
-        if key in seen:  # the same datum twice in one entry: the first wins, never two rows
-            continue
-        seen.add(key)
-        current = existing.get(key)
-        if current is None:
-            if lock not in (None, 0):
-                raise _conflict()
-            if value != "":
-                new.append((element.pk, period, value))
-                stored[key] = value
-        else:
-            pk, old, lock_version = current
-            if lock is not None and lock != lock_version:
-                raise _conflict()
-            if old != value and value != "":
-                changed.append((pk, lock_version, value))
-                stored[key] = value
+    new, changed, written = _value_writes(entries, existing)
+    stored.update(written)
     _write_values([(committee.pk, e, p, v, user_id) for e, p, v in new],
                   [(v, user_id, pk, lock) for pk, lock, v in changed], now, reason)
     return stored, len(new) + len(changed)
@@ -1105,12 +1119,12 @@ def _apply_submissions(items: list[QueuedSubmission]) -> list[Any]:
         answered[(user_id, key)] = (body, code)
     current = _current_submissions({(i.prepared.channel.pk, i.prepared.committee.pk, i.prepared.period)
                                     for i in items})
-    existing: dict[tuple[int, int, str], tuple[int, str, int]] = {}
+    existing: dict[int, dict[tuple[int, str], tuple[int, str, int]]] = {}  # per committee, as _value_writes reads
     element_ids = {f.element_id for i in items for f in i.prepared.fields if f.element_id}
     for pk, committee_id, element_id, period, value, lock_version in _VALUES_OF(
             committees=sorted({i.prepared.committee.pk for i in items}), elements=sorted(element_ids),
             periods=sorted({i.prepared.period for i in items})):
-        existing[(committee_id, element_id, period)] = (pk, value, lock_version)
+        existing.setdefault(committee_id, {})[(element_id, period)] = (pk, value, lock_version)
 
     now = timezone.now()
     new_values: list[tuple[int, int, str, str, int | None]] = []
@@ -1128,33 +1142,20 @@ def _apply_submissions(items: list[QueuedSubmission]) -> list[Any]:
             outcomes[n] = _conflict()
             continue
         user_id = p.user.pk if getattr(p.user, "is_authenticated", False) else None
+        mine = existing.get(p.committee.pk, {})
         try:
-            cleaned = [(e, _check_value(e, v)) for e, _period, v, _lock in p.entries]
+            writes_new, writes_changed, written = _value_writes(p.entries, mine)
         except ApiError as error:
             outcomes[n] = error
             continue
-        stored = {e: existing[(p.committee.pk, e, p.period)][1] for e in element_ids
-                  if (p.committee.pk, e, p.period) in existing}
-        writes_new, writes_changed, seen = [], [], set()
-        for element, value in cleaned:
-            if element.pk in seen:  # the same datum by code and by field name: the first wins
-                continue
-            seen.add(element.pk)
-            found = existing.get((p.committee.pk, element.pk, p.period))
-            if found is None:
-                if value != "":
-                    writes_new.append((p.committee.pk, element.pk, p.period, value, user_id))
-                    stored[element.pk] = value
-            elif found[1] != value and value != "":
-                writes_changed.append((value, user_id, found[0], found[2]))
-                stored[element.pk] = value
-        missing = [f.name for f in p.fields if f.element_id not in stored]
+        stored = {key: row[1] for key, row in mine.items()} | written
+        missing = [f.name for f in p.fields if (f.element_id, p.period) not in stored]
         if missing:
             outcomes[n] = _invalid("values", _("Missing: %(names)s") % {"names": "、".join(missing[:20])})
             continue
-        new_values += writes_new
-        changed_values += writes_changed
-        data = {f.name: stored[f.element_id] for f in p.fields}
+        new_values += [(p.committee.pk, e, period, v, user_id) for e, period, v in writes_new]
+        changed_values += [(v, user_id, pk, lock) for pk, lock, v in writes_changed]
+        data = {f.name: stored[(f.element_id, p.period)] for f in p.fields}
         if sub is None:
             sub = Submission(created_at=now, updated_at=now, channel=p.channel, committee=p.committee,
                              period=p.period, data=data, revision=1, submitted_by_id=user_id)
@@ -1172,8 +1173,9 @@ def _apply_submissions(items: list[QueuedSubmission]) -> list[Any]:
     record_many([audit_event(AuditAction.WORKFLOW, user=items[n].prepared.user, obj=s, ip=items[n].ip,
                              step="submit", revision=s.revision) for n, s in created + replaced])
     answers = []
+    new_forms = {n for n, _sub in created}
     for n, sub in created + replaced + unchanged:
-        outcomes[n] = (items[n].render(sub), 201 if (n, sub) in created else 200)
+        outcomes[n] = (items[n].render(sub), 201 if n in new_forms else 200)
         if items[n].key:
             answers.append(IdempotencyRecord(user=items[n].prepared.user, key=items[n].key,
                                              response=outcomes[n][0], status_code=outcomes[n][1]))

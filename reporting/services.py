@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from core.audit import event as audit_event
 from core.audit import record, record_many
 from core.groupcommit import DEFER, GroupCommit
 from core.models import AuditAction
-from core.prepared import PreparedQuery, execute
+from core.prepared import PreparedQuery
 from core.scoping import restrict
 from regions.choices import Level, OrganisationKind
 from regions.codes import subtree_bounds
@@ -36,6 +35,7 @@ from regions.models import Organisation, Region
 
 from . import conf
 from .analysis import analyze, unresolved_fields
+from .bulkwrite import write_answers, write_submissions, write_values
 from .choices import ChannelKind, ChannelStatus, ExceptionStatus, Frequency, PlanStatus, QueueStatus
 from .elements import Resolver, load_elements
 from .models import (
@@ -789,48 +789,6 @@ def _check_value(element: DataElement, value: str) -> str:
     return value
 
 
-@lru_cache(maxsize=32)
-def _history_sql(model: Any, user_column: str | None = None) -> str:
-    """INSERT … SELECT copying rows of ``model`` into its simple_history table: the history of a bulk write in one
-    statement, with the same columns simple_history writes. Parameters: date, reason, type, then the user unless
-    ``user_column`` names the row's own column holding who wrote it (a batch of several users), then the ids."""
-    q = connection.ops.quote_name
-    history = model.history.model
-    own = [f.column for f in model._meta.concrete_fields]
-    extra = ["history_date", "history_change_reason", "history_type", "history_user_id"]
-    who = q(user_column) if user_column else "%s"
-    # Identifiers come from the models' meta, quoted; every value is a placeholder.
-    return (f"INSERT INTO {q(history._meta.db_table)} ({', '.join(q(c) for c in own + extra)}) "  # noqa: S608
-            f"SELECT {', '.join(q(c) for c in own)}, %s, %s, %s, {who} FROM {q(model._meta.db_table)} "
-            f"WHERE {q('id')} ")
-
-
-def _ids(ids: list[int]) -> tuple[str, list[Any]]:
-    """``IN (…)`` for these ids, as SQL to follow a column and its parameters: on PostgreSQL one array parameter
-    (``= ANY(%s)``), so that a batch's statement stays short and psycopg converts it once, not on every execution."""
-    if connection.vendor == "postgresql":
-        return "= ANY(%s)", [list(ids)]
-    return "IN (" + ", ".join(["%s"] * len(ids)) + ")", list(ids)
-
-
-def _insert_returning_ids(cursor: Any, model: Any, columns: list[str], rows: list[list[Any]]) -> list[int]:
-    """One INSERT of many rows, returning their ids (in no promised order). On PostgreSQL the rows travel as one
-    array per column through unnest(): a short statement whatever the number of rows."""
-    q = connection.ops.quote_name
-    table = q(model._meta.db_table)
-    names = ", ".join(q(c) for c in columns)
-    if connection.vendor == "postgresql":
-        fields = {f.column: f for f in model._meta.concrete_fields}
-        arrays = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in columns)
-        cursor.execute(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) RETURNING {q('id')}",  # noqa: S608 - quoted names
-                       [list(column) for column in zip(*rows, strict=True)])
-        return [r[0] for r in cursor.fetchall()]
-    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    execute(cursor, f"INSERT INTO {table} ({names}) VALUES " + ", ".join([row] * len(rows))  # noqa: S608 - quoted names
-            + f" RETURNING {q('id')}", [v for r in rows for v in r])
-    return [r[0] for r in cursor.fetchall()]
-
-
 def _value_writes(entries: list[tuple[DataElement, str, str, int | None]],
                   existing: dict[tuple[int, str], tuple[int, str, int]],
                   ) -> tuple[list[tuple[int, str, str]], list[tuple[int, int, str]], dict[tuple[int, str], str]]:
@@ -890,7 +848,7 @@ def store_values(user: Any, committee: Region, entries: list[tuple[DataElement, 
     user_id = user.pk if getattr(user, "is_authenticated", False) else None
     new, changed, written = _value_writes(entries, existing)
     stored.update(written)
-    _write_values([(committee.pk, e, p, v, user_id) for e, p, v in new],
+    write_values([(committee.pk, e, p, v, user_id) for e, p, v in new],
                   [(v, user_id, pk, lock) for pk, lock, v in changed], now, reason)
     return stored, len(new) + len(changed)
 
@@ -903,12 +861,12 @@ def _save_submission(user: Any, committee: Region, channel: ReportingChannel, pe
     if current is None:
         sub = Submission(created_at=now, updated_at=now, channel=channel, committee=committee, period=period,
                          data=data, revision=1, submitted_by_id=user_id)
-        _write_submissions([sub], [], now)
+        write_submissions([sub], [], now)
         return sub
     if current.data != data:
         current.data, current.revision, current.submitted_by_id, current.pulled_at, current.updated_at = (
             data, current.revision + 1, user_id, None, now)
-        _write_submissions([], [current], now)
+        write_submissions([], [current], now)
     return current
 
 
@@ -1168,8 +1126,8 @@ def _apply_submissions(items: list[QueuedSubmission]) -> list[Any]:
             unchanged.append((n, sub))
         sub.channel, sub.committee = p.channel, p.committee
 
-    _write_values(new_values, changed_values, now, "submitted")
-    _write_submissions([s for _n, s in created], [s for _n, s in replaced], now)
+    write_values(new_values, changed_values, now, "submitted")
+    write_submissions([s for _n, s in created], [s for _n, s in replaced], now)
     record_many([audit_event(AuditAction.WORKFLOW, user=items[n].prepared.user, obj=s, ip=items[n].ip,
                              step="submit", revision=s.revision) for n, s in created + replaced])
     answers = []
@@ -1177,69 +1135,9 @@ def _apply_submissions(items: list[QueuedSubmission]) -> list[Any]:
     for n, sub in created + replaced + unchanged:
         outcomes[n] = (items[n].render(sub), 201 if n in new_forms else 200)
         if items[n].key:
-            answers.append(IdempotencyRecord(user=items[n].prepared.user, key=items[n].key,
-                                             response=outcomes[n][0], status_code=outcomes[n][1]))
-    IdempotencyRecord.objects.bulk_create(answers)
+            answers.append((items[n].prepared.user.pk, items[n].key, *outcomes[n]))
+    write_answers(answers, now)
     return outcomes
-
-
-def _write_values(new: list[tuple[int, int, str, str, int | None]], changed: list[tuple[str, int | None, int, int]],
-                  now: Any, reason: str) -> None:
-    """New values (committee, element, period, value, user) in one multi-row INSERT and changed ones (value, user,
-    id, lock_version seen) by compare-and-set, each with its history row in one INSERT … SELECT."""
-    ops, q = connection.ops, connection.ops.quote_name
-    at = ops.adapt_datetimefield_value(now)
-    table = q(ElementValue._meta.db_table)
-    with connection.cursor() as cursor:
-        for chunk in (new[i:i + 2000] for i in range(0, len(new), 2000)):  # SQLite's limit on parameters
-            columns = ["created_at", "updated_at", "committee_id", "element_id", "period", "value", "entered_by_id",
-                       "lock_version"]
-            ids = _insert_returning_ids(cursor, ElementValue, columns, [
-                [at, at, committee_id, element_id, period, value, user_id, 0]
-                for committee_id, element_id, period, value, user_id in chunk])
-            where, params = _ids(ids)
-            execute(cursor, _history_sql(ElementValue, "entered_by_id") + where, [at, reason, "+", *params])
-        if changed:
-            cursor.executemany(
-                f"UPDATE {table} SET {q('value')} = %s,"  # noqa: S608 - quoted names, values are placeholders
-                f" {q('entered_by_id')} = %s, {q('lock_version')} = "
-                f"{q('lock_version')} + 1, {q('updated_at')} = %s WHERE {q('id')} = %s AND {q('lock_version')} = %s",
-                [(value, user_id, at, pk, lock_version) for value, user_id, pk, lock_version in changed])
-            where, params = _ids([pk for _v, _u, pk, _l in changed])
-            execute(cursor, _history_sql(ElementValue, "entered_by_id") + where, [at, reason, "~", *params])
-
-
-def _write_submissions(created: list[Submission], replaced: list[Submission], now: Any) -> None:
-    """New submissions in one multi-row INSERT, replaced ones by UPDATE, each with its history row."""
-    ops, q = connection.ops, connection.ops.quote_name
-    at = ops.adapt_datetimefield_value(now)
-    table = q(Submission._meta.db_table)
-    with connection.cursor() as cursor:
-        if created:
-            columns = ["created_at", "updated_at", "channel_id", "committee_id", "period", "data", "revision",
-                       "submitted_by_id", "pulled_at"]
-            params: list[Any] = []
-            for sub in created:
-                params += [at, at, sub.channel.pk, sub.committee.pk, sub.period, ops.adapt_json_value(sub.data, None),
-                           1, sub.submitted_by_id, None]
-            row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-            cursor.execute(f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) VALUES "  # noqa: S608 - quoted names
-                           + ", ".join([row] * len(created))
-                           + f" RETURNING {q('id')}, {q('channel_id')}, {q('committee_id')}, {q('period')}", params)
-            # Rows come back in no promised order: match them by their form, unique within a batch.
-            ids = {(channel_id, committee_id, period): pk for pk, channel_id, committee_id, period in cursor.fetchall()}
-            for sub in created:
-                sub.pk = ids[(sub.channel.pk, sub.committee.pk, sub.period)]
-                sub._state.adding, sub._state.db = False, connection.alias
-            where, ids = _ids([s.pk for s in created])
-            execute(cursor, _history_sql(Submission, "submitted_by_id") + where, [at, "submitted", "+", *ids])
-        if replaced:
-            cursor.executemany(
-                f"UPDATE {table} SET {q('data')} = %s, {q('revision')} = %s, {q('submitted_by_id')} = %s, "  # noqa: S608
-                f"{q('pulled_at')} = NULL, {q('updated_at')} = %s WHERE {q('id')} = %s",
-                [(ops.adapt_json_value(s.data, None), s.revision, s.submitted_by_id, at, s.pk) for s in replaced])
-            where, ids = _ids([s.pk for s in replaced])
-            execute(cursor, _history_sql(Submission, "submitted_by_id") + where, [at, "values changed", "~", *ids])
 
 
 def replayed(user: Any, key: str | None) -> tuple[dict[str, Any], int] | None:

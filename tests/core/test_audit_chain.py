@@ -89,3 +89,17 @@ def test_events_cannot_be_bulk_created_around_the_chain(demo_user):
         AuditEvent.objects.bulk_create([AuditEvent(action=AuditAction.EXPORT)])
     with pytest.raises(AppendOnlyError):
         AuditEvent.append_many([AuditEvent.objects.create(action=AuditAction.EXPORT)])
+
+
+def test_events_written_together_store_what_was_hashed_ipv6_chinese_and_exact_times_included(demo_user):
+    from core.audit import event, record_many
+    from core.auditchain import verify_chain
+
+    user = demo_user("huanggu.ca")
+    written = record_many([event(AuditAction.WORKFLOW, user=user, ip="2001:DB8:0:0:0:0:0:1", step="提交", note='引号"\\'),
+                           event(AuditAction.WORKFLOW, user=None, ip=None, step="submit")])
+    stored = AuditEvent.objects.get(pk=written[0].pk)
+    assert stored.ip_address == "2001:db8::1" and stored.detail == {"step": "提交", "note": '引号"\\'}
+    assert stored.at == written[0].at and stored.hash == stored.compute_hash()
+    assert AuditEvent.objects.get(pk=written[1].pk).actor_id is None
+    assert verify_chain().ok

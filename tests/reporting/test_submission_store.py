@@ -81,9 +81,10 @@ def test_a_submission_costs_a_fixed_number_of_queries_whatever_the_number_of_fie
         response = api.post("/api/v1/reporting/submissions", _payload(channel), format="json",
                             HTTP_IDEMPOTENCY_KEY="q-1")
     assert response.status_code == 201
-    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT INTO")]
-    assert sum('"reporting_elementvalue"' in s.split("(")[0] for s in inserts) == 1
-    assert sum('"reporting_historicalelementvalue"' in s.split("(")[0] for s in inserts) == 1
+    statements = [q["sql"] for q in queries.captured_queries]
+    # One statement writes all the values, one their history rows (on PostgreSQL both are the same statement).
+    assert sum('INSERT INTO "reporting_elementvalue" (' in s for s in statements) == 1
+    assert sum('INSERT INTO "reporting_historicalelementvalue" (' in s for s in statements) == 1
     assert len(queries.captured_queries) <= 25, [q["sql"][:80] for q in queries.captured_queries]
 
 

@@ -253,11 +253,15 @@ class ElementValue(TimeStamped):
     element = models.ForeignKey(DataElement, on_delete=models.PROTECT, related_name="values", verbose_name=_("element"))
     period = models.CharField(_("period"), max_length=12)
     value = models.CharField(_("value"), max_length=500)
+    # Who entered it: no foreign-key check in the database (Django still nulls it if the user is deleted), since
+    # PostgreSQL checks each key row by row and a burst writes 50 values with 50 history rows per submission.
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name=_("entered by"), db_index=False)
+                                   verbose_name=_("entered by"), db_index=False, db_constraint=False)
     lock_version = models.PositiveIntegerField(_("edit counter"), default=0)
 
-    history = history(no_db_index=["committee", "element", "entered_by"])  # looked up by id, date or user
+    # Looked up by id, date or user; the history keeps its user id unchecked, like any history row should outlive
+    # what it names.
+    history = history(no_db_index=["committee", "element", "entered_by"], user_db_constraint=False)
     scope_code_field = "committee__code"
 
     class Meta:
@@ -284,7 +288,7 @@ class Submission(TimeStamped):
                                      verbose_name=_("submitted by"))
     pulled_at = models.DateTimeField(_("received by the agency at"), null=True, blank=True)
 
-    history = history()
+    history = history(user_db_constraint=False)  # as ElementValue's
     scope_code_field = "committee__code"
 
     class Meta:

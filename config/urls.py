@@ -10,13 +10,14 @@ from core.views import healthz, ping
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("ping", ping, name="ping"),
-    # The public pages most visited come first: URL resolution walks the list in order (DESIGN §10 throughput).
+    # URL resolution walks the list in order (DESIGN §10 throughput): the API first (a burst of submissions), then
+    # the public pages most visited. A path outside api/v1/ skips the API after one failed prefix match.
+    path("api/v1/", include("config.api_urls")),
     path("", include("portal.urls")),
     # No CSRF token: switching the display language gains an attacker nothing, and a token-free language form lets
     # public pages be shared by every visitor (core/httpcache.py; docs/security.md). `next` is still checked.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path("api/v1/", include("config.api_urls")),
     path("accounts/", include("accounts.urls")),
     path("regions/", include("regions.urls")),
     path("legal/", include("legal.urls")),

@@ -7,7 +7,8 @@ connection and length of each list input, compiles the queryset, and remembers w
 SQL parameters. Each call then puts the real values in their places, runs the SQL, and gives what iterating the
 queryset would: model instances (select_related included), built by Django's own machinery, or the rows of a
 ``values_list`` query, converted as Django converts them. Only for queries whose shape depends on nothing but the
-lengths of the list inputs (equality and ``__in`` filters). A sample must be a value no real input takes, so that its
+lengths of the list inputs (equality and ``__in`` filters); a list input is padded to a power of two by repeating a
+value, which an ``__in`` filter ignores. A sample must be a value no real input takes, so that its
 place among the parameters is unambiguous (checked when compiling); a list input's samples are derived from its one
 sample (``n - i`` for numbers, ``f"{sample}{i}"`` for text).
 """
@@ -71,6 +72,13 @@ class _Compiled:
         return objects
 
 
+def _padded(values: list[Any]) -> list[Any]:
+    """A list input padded to a power of two by repeating its last value (``IN (a, b, b, b)`` matches what
+    ``IN (a, b)`` does): a batch of 1 to 32 committees compiles 6 shapes per thread, not 32."""
+    n = len(values)
+    return values + values[-1:] * ((1 << (n - 1).bit_length()) - n) if n > 1 else values
+
+
 def _samples(sample: Any, n: int) -> list[Any]:
     if isinstance(sample, int):
         return [sample - i for i in range(n)]
@@ -90,7 +98,7 @@ class PreparedQuery:
     def __call__(self, **values: Any) -> list[Any]:
         if values.keys() != self.samples.keys():
             raise TypeError(f"expected {sorted(self.samples)}, got {sorted(values)}")
-        values = {k: list(v) if isinstance(self.samples[k], list) else v for k, v in values.items()}
+        values = {k: _padded(list(v)) if isinstance(self.samples[k], list) else v for k, v in values.items()}
         shape = tuple(len(values[k]) for k, sample in self.samples.items() if isinstance(sample, list))
         if not all(shape):
             return []  # an empty list input matches nothing

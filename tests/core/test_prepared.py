@@ -95,3 +95,18 @@ def test_execute_runs_the_statement_and_is_still_seen_by_whoever_watches_the_que
         execute(cursor, sql, ["乙", user.pk])
     assert [q["sql"] for q in queries.captured_queries if "display_name" in q["sql"]]
     assert User.objects.get(pk=user.pk).display_name == "乙"
+
+
+def test_list_inputs_of_five_to_eight_values_share_one_compiled_shape_and_still_match_exactly(demo_user):
+    members = list(Membership.objects.order_by("pk").values_list("user_id", flat=True).distinct()[:8])
+    assert len(members) == 8
+    roles = sorted(set(Membership.objects.values_list("role", flat=True)))
+    query = PreparedQuery(
+        lambda users, roles: Membership.objects.filter(user_id__in=users, role__in=roles).order_by("pk").values_list(
+            "pk", flat=False), users=[-9_000_000_200], roles=["\x00sample role "])
+    for n in (5, 6, 7, 8):
+        expected = list(Membership.objects.filter(user_id__in=members[:n], role__in=roles).order_by("pk")
+                        .values_list("pk", flat=False))
+        assert query(users=members[:n], roles=roles) == expected
+    shapes = {shape[0] for shape in query._local.compiled}
+    assert shapes == {8}

@@ -128,6 +128,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server, and a statement run 5 times on a connection prepared there: the few small
+    # lookups every API request makes (token, memberships, channel) then skip PostgreSQL's planning, which cost more
+    # than running them (a burst of submissions: a third of the database's CPU). Behind PgBouncer in transaction
+    # mode, set DB_PREPARE_THRESHOLD=0 (or PgBouncer's max_prepared_statements); see deploy/README.md.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "server_side_binding": True,
+        "prepare_threshold": int(os.environ.get("DB_PREPARE_THRESHOLD", "5")) or None,
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and jobs -------------------------------------------------------------------------------------------

@@ -109,8 +109,13 @@ def table() -> str:
     loads = sorted({round(v, 1) for v in _loads() if isinstance(v, int | float)})
     lines = ["| what | target | measured | met |", "|---|---|---|---|"]
     lines += [f"| {what} | {target} | {measured} | {met} |" for what, target, measured, met in rows()]
+    trivial = _get(_load("http_throughput"), "results", "trivial_json", "requests_per_second")
+    reference = _load("reporting_burst").get("reference_seconds")
     lines += ["", f"Load average (1 min) during the runs: {', '.join(map(str, loads)) or MISSING} on 2 cores. "
-              "Details and every other number: `bench/results/summary.md` and the JSON beside it."]
+              f"Machine speed (the machines differ from day to day): a trivial JSON view served "
+              f"{_number(trivial, ' requests/s')} in the HTTP bench; the burst bench's reference loop took "
+              f"{_number(reference, ' s', 2)}. Details and every other number: `bench/results/summary.md` and the "
+              "JSON beside it."]
     return "\n".join(lines)
 
 

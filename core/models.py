@@ -128,7 +128,6 @@ class AuditEvent(models.Model):
             return events
         if any(e.pk for e in events):
             raise AppendOnlyError("audit events are append-only")
-        ops, postgres = connection.ops, connection.vendor == "postgresql"
         ip_field = cls._meta.get_field("ip_address")
         # No savepoint of its own: if the events cannot be written, neither may what they record.
         with transaction.atomic(savepoint=False), connection.cursor() as cursor:
@@ -138,11 +137,8 @@ class AuditEvent(models.Model):
                 e.ip_address = ip_field.get_prep_value(e.ip_address)  # stored as hashed (IPv6 normalised)
                 e.prev_hash = previous
                 e.hash = previous = e.compute_hash()
-            # PostgreSQL reads the rows from JSON (core/bulkinsert.py): the time as its exact ISO text, detail as JSON.
-            rows = [(e.at.isoformat() if postgres else ops.adapt_datetimefield_value(e.at), e.actor_id, e.actor_name,
-                     e.action, e.object_type, e.object_id, e.object_repr, e.region_code, e.ip_address,
-                     e.detail if postgres else ops.adapt_json_value(e.detail, None), e.prev_hash, e.hash)
-                    for e in events]
+            rows = [(e.at, e.actor_id, e.actor_name, e.action, e.object_type, e.object_id, e.object_repr,
+                     e.region_code, e.ip_address, e.detail, e.prev_hash, e.hash) for e in events]
             found = dict(insert_rows(cursor, cls, {}, _CHAIN_COLUMNS, rows, returning=("hash", "id")))
             for e in events:
                 e.pk, e._state.adding, e._state.db = found[e.hash], False, connection.alias

@@ -116,8 +116,8 @@ class PreparedQuery:
 
 # Django's SQLite cursor turns ``%s`` into ``?`` with a regular expression on every execution: for a batch's INSERT
 # of a few thousand placeholders that costs more than SQLite's own work. A generated statement's text repeats (one per
-# batch size), so it is converted once. Only when nobody watches the queries (DEBUG, the tests' query counts, execute
-# wrappers): then the statement goes through Django's cursor as usual.
+# batch size), so it is converted once. Only when nobody watches the queries: with query logging (DEBUG, the tests'
+# query counts) or execute wrappers, the statement goes through Django's cursor as usual.
 _QMARK: dict[str, str] = {}
 
 

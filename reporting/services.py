@@ -831,8 +831,8 @@ def store_values(user: Any, committee: Region, entries: list[tuple[DataElement, 
     written elements and the ``read`` ones, after the write ({(element id, period): value}), and how many values
     were written.
 
-    The hot path of a burst: one read (locking the rows on PostgreSQL), one multi-row INSERT of the new values and one
-    INSERT … SELECT of their history rows, instead of a model object and a save per value."""
+    One read (locking the rows on PostgreSQL), then the batch writes of reporting/bulkwrite.py: a few statements
+    whatever the number of values, instead of a model object and a save per value."""
     periods = {p for _e, p, _v, _l in entries}
     element_ids = {e.pk for e, _p, _v, _l in entries} | (read or set())
     stored: dict[tuple[int, str], str] = {}

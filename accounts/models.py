@@ -69,8 +69,9 @@ class Membership(TimeStamped):
 
 
 # Every signed-in request reads these (compiled once per thread: see core/prepared.py).
-_ACTIVE_MEMBERSHIPS = PreparedQuery(
-    lambda user_id: Membership.objects.filter(user_id=user_id, is_active=True, organisation__is_active=True)
-    .select_related("organisation__region"),
-    user_id=-7_300_000_001,
-)
+def active_memberships() -> models.QuerySet:
+    """What User.cached_memberships holds (core/tokenauth.py reads the same with the API token)."""
+    return Membership.objects.filter(is_active=True, organisation__is_active=True).select_related("organisation__region")
+
+
+_ACTIVE_MEMBERSHIPS = PreparedQuery(lambda user_id: active_memberships().filter(user_id=user_id), user_id=-7_300_000_001)

@@ -52,7 +52,8 @@ PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 
 
 # The functions of reporting.services the phases worker times (a test checks that each still exists).
-SERVICE_PHASES = {"prepare_submission": "prepare: may the channel reach it (1 query), cached fields, 50 values",
+SERVICE_PHASES = {"prepare_submission": "prepare: may the channel reach it (read with the channel), cached fields, "
+                                        "50 values",
                   "_apply_submissions": "batch: reads (keys, submission, values; locking) and checks",
                   "write_values": "batch: 50 values + history rows (1 statement on PostgreSQL, 2 on SQLite)",
                   "write_submissions": "batch: submission + history row (1 statement on PostgreSQL, 2 on SQLite)",
@@ -133,7 +134,7 @@ def service_worker(setup_file: Path, out: Path, count: int) -> None:
     for job in jobs:
         user = tokens.authenticate_credentials(job["token"])[0]
         committee = services.committee_for_submission(user, job["committee"])
-        channel = services.channel_for_submission(user, job["channel"])
+        channel = services.channel_for_submission(user, job["channel"], committee)
         _body, code = services.submit(user, committee, channel, period, values, render=submission_body,
                                       key=f"late-{job['committee']}", ip="127.0.0.1")
         failed += code != 201
@@ -180,11 +181,12 @@ def phases_worker(setup_file: Path, out: Path, count: int, skip: int = 0) -> Non
     tokens = TokenAuthentication()
     try:
         for job in jobs:
-            user = timed("token → user (the API's token authentication, 1 prepared query)",
+            user = timed("token → user and memberships (the API's token authentication, 1 prepared query)",
                          lambda job=job: tokens.authenticate_credentials(job["token"])[0])
-            committee = timed("committee (the user's memberships, 1 query)", services.committee_for_submission,
-                              user, job["committee"])
-            channel = timed("channel lookup (scoped)", services.channel_for_submission, user, job["channel"])
+            committee = timed("committee (among the memberships read with the token)",
+                              services.committee_for_submission, user, job["committee"])
+            channel = timed("channel lookup (scoped) and whether it may reach the committee, 1 query",
+                            services.channel_for_submission, user, job["channel"], committee)
             services.submit(user, committee, channel, period, values, render=render, key=f"late-{job['committee']}",
                             ip="127.0.0.1")
     finally:

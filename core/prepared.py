@@ -29,13 +29,17 @@ class _Compiled:
         sql, params = compiler.as_sql()
         self.alias = queryset.db
         self.sql, self.params = sql, list(params)
-        self.places: list[tuple[int, str, int | None]] = []
+        self.places: list[tuple[int, str, int | None, Any]] = []
         for name, sample in samples.items():
             for index, one in (enumerate(sample) if isinstance(sample, list) else [(None, sample)]):
-                found = [i for i, p in enumerate(self.params) if type(p) is type(one) and p == one]
+                # A parameter may come wrapped in a subclass of its type (psycopg's Int4, with server-side binding):
+                # the real value is wrapped the same way.
+                found = [i for i, p in enumerate(self.params)
+                         if isinstance(p, type(one)) and type(p) is not bool and p == one]
                 if len(found) != 1:
                     raise ValueError(f"the sample of {name!r} appears {len(found)} times among the parameters")
-                self.places.append((found[0], name, index))
+                wrap = type(self.params[found[0]])
+                self.places.append((found[0], name, index, None if wrap is type(one) else wrap))
         self.compiler = compiler
         klass_info, select = compiler.klass_info, compiler.select
         self.converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
@@ -46,6 +50,7 @@ class _Compiled:
             self.span = (start, end)
             self.init_list = [f[0].target.attname for f in select[start:end]]
             self.populators = get_related_populators(klass_info, select, self.alias)
+            self.annotations = list(compiler.annotation_col_map.items())  # as ModelIterable sets them
         elif queryset._iterable_class is not ValuesListIterable or queryset._fields is None:
             raise ValueError("only model instances and values_list rows")
         else:
@@ -53,8 +58,9 @@ class _Compiled:
 
     def run(self, values: dict[str, Any]) -> list[Any]:
         params = list(self.params)
-        for i, name, index in self.places:
-            params[i] = values[name] if index is None else values[name][index]
+        for i, name, index, wrap in self.places:
+            value = values[name] if index is None else values[name][index]
+            params[i] = value if wrap is None else wrap(value)
         with connections[self.alias].cursor() as cursor:
             execute(cursor, self.sql, params)
             rows = cursor.fetchall()
@@ -68,6 +74,8 @@ class _Compiled:
             obj = self.model.from_db(self.alias, self.init_list, row[start:end])
             for populator in self.populators:
                 populator.populate(row, obj)
+            for name, position in self.annotations:
+                setattr(obj, name, row[position])
             objects.append(obj)
         return objects
 

@@ -321,7 +321,7 @@ class SubmissionListView(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         v = parse_submit(request.data)
         committee = services.committee_for_submission(request.user, v["committee"])
-        channel = services.channel_for_submission(request.user, v["channel"])
+        channel = services.channel_for_submission(request.user, v["channel"], committee)
         body, code = call_service(services.submit, request.user, committee, channel, v["period"], v["values"],
                                   render=submission_body, revision=v["revision"],
                                   key=request.headers.get("Idempotency-Key"), ip=client_ip(request))

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -676,6 +676,9 @@ def _reaches(channel: ReportingChannel, committee: Region, year: int) -> bool:
     exception of its own county approved for the year (一事一报)."""
     if channel.status != ChannelStatus.APPROVED:
         return False
+    known = getattr(channel, "_reach_known", None)  # read with the channel (channel_for_submission)
+    if known is not None and known[:2] == (committee.pk, year):
+        return known[2]
     q = connection.ops.quote_name
     entry, plan, region = PlanEntry._meta.db_table, ReportingPlan._meta.db_table, Region._meta.db_table
     exc = PlanException._meta.db_table
@@ -693,22 +696,40 @@ def _reaches(channel: ReportingChannel, committee: Region, year: int) -> bool:
         return bool(cursor.fetchone()[0])
 
 
-_CHANNEL_OF_COUNTY = PreparedQuery(
-    lambda pk, county: ReportingChannel.objects.select_related("owner", "region").filter(pk=pk, region__code=county)
-    .order_by(), pk=-7_300_000_002, county="\x00sample county")
+def _channel_of_county(pk: int, county: str, township: str, plan_year: int, exception_year: int) -> QuerySet:
+    """A channel of the county, with the owner and the county, and _reaches's answer for a committee of the given
+    township: in_plan and excepted (the exception needs the same county, which the filter on region ensures)."""
+    in_plan = PlanEntry.objects.filter(channel=OuterRef("pk"), plan__year=plan_year, plan__status=PlanStatus.PUBLISHED,
+                                       plan__region__code=township)
+    excepted = PlanException.objects.filter(channel=OuterRef("pk"), year=exception_year,
+                                            status=ExceptionStatus.APPROVED)
+    return (ReportingChannel.objects.select_related("owner", "region").filter(pk=pk, region__code=county)
+            .annotate(reach_in_plan=Exists(in_plan), reach_excepted=Exists(excepted)).order_by())
 
 
-def channel_for_submission(user: Any, pk: int) -> ReportingChannel:
+_CHANNEL_OF_COUNTY = PreparedQuery(_channel_of_county, pk=-7_300_000_002, county="\x00sample county",
+                                   township="\x00sample township", plan_year=32_001,
+                                   exception_year=32_002)  # years in the field's range, which no real one takes
+
+
+def channel_for_submission(user: Any, pk: int, committee: Region | None = None) -> ReportingChannel:
     """A channel a committee user may submit to: any channel of its own county (whether it may reach the committee
     is decided afterwards, with a clear answer); for anyone else the usual scope. Otherwise 404.
-    One query for a committee user (its own county first), with the owner and the county."""
+    One query for a committee user (its own county first), with the owner and the county, and, for the committee
+    the submission names if it is the user's, whether the channel may reach it this year (kept for may_reach)."""
     from django.http import Http404
 
     base = ReportingChannel.objects.select_related("owner", "region")
     counties = {c.code[:6] + "000000" for c in committees_of(user)}
     if len(counties) == 1:  # the usual committee user: the query a burst makes for every submission, prepared
-        found = _CHANNEL_OF_COUNTY(pk=pk, county=next(iter(counties)))
+        county = next(iter(counties))
+        named = committee if committee is not None and committee.code[:6] + "000000" == county else None
+        year = timezone.localdate().year
+        found = _CHANNEL_OF_COUNTY(pk=pk, county=county, township=(named.code if named else county)[:9] + "000",
+                                   plan_year=year, exception_year=year)
         channel = found[0] if found else None
+        if channel is not None and named is not None:
+            channel._reach_known = (named.pk, year, bool(channel.reach_in_plan or channel.reach_excepted))
     else:
         channel = base.filter(pk=pk, region__code__in=counties).first() if counties else None
     if channel is None:

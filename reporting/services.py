@@ -670,46 +670,50 @@ def active_channels(committee: Region, on: date | None = None) -> list[tuple[Rep
     return out
 
 
+def _reach_annotations(township: str, plan_year: int, exception_year: int) -> dict[str, Exists]:
+    """Art. 6(1) for a channel (``OuterRef("pk")``) and a committee of the township, as two annotations:
+    reach_in_plan, in the township's plan published for the year; reach_excepted, covered by an exception approved
+    for the year (一事一报), which counts only for a committee of the channel's own county (see _reach)."""
+    return {"reach_in_plan": Exists(PlanEntry.objects.filter(channel=OuterRef("pk"), plan__year=plan_year,
+                                                             plan__status=PlanStatus.PUBLISHED,
+                                                             plan__region__code=township)),
+            "reach_excepted": Exists(PlanException.objects.filter(channel=OuterRef("pk"), year=exception_year,
+                                                                  status=ExceptionStatus.APPROVED))}
+
+
+def _reach(in_plan: bool, excepted: bool, same_county: bool) -> bool:
+    return bool(in_plan or (excepted and same_county))
+
+
+# Years in the field's range that no real one takes, as samples (core/prepared.py).
+_REACH_OF = PreparedQuery(
+    lambda pk, township, plan_year, exception_year: ReportingChannel.objects.filter(pk=pk).annotate(
+        **_reach_annotations(township, plan_year, exception_year)).values_list("reach_in_plan", "reach_excepted")
+    .order_by(), pk=-7_300_000_005, township="\x00sample township", plan_year=32_001, exception_year=32_002)
+
+
 def _reaches(channel: ReportingChannel, committee: Region, year: int) -> bool:
-    """The rule of active_channels for one channel and one committee, in one small SQL statement (this runs for
-    every submission of a burst): approved, and in the township's published plan of the year or covered by an
-    exception of its own county approved for the year (一事一报)."""
+    """The rule of active_channels for one channel and one committee, in one small prepared query (this runs for
+    every submission whose channel was not read with the answer): approved, and in the township's published plan
+    of the year or covered by an exception of its own county approved for the year (一事一报)."""
     if channel.status != ChannelStatus.APPROVED:
         return False
     known = getattr(channel, "_reach_known", None)  # read with the channel (channel_for_submission)
     if known is not None and known[:2] == (committee.pk, year):
         return known[2]
-    q = connection.ops.quote_name
-    entry, plan, region = PlanEntry._meta.db_table, ReportingPlan._meta.db_table, Region._meta.db_table
-    exc = PlanException._meta.db_table
-    same_county = channel.region.code == committee.code[:6] + "000000"
-    sql = (f"SELECT EXISTS(SELECT 1 FROM {q(entry)} e INNER JOIN {q(plan)} p ON p.{q('id')} = e.{q('plan_id')} "  # noqa: S608 - quoted names
-           f"INNER JOIN {q(region)} r ON r.{q('id')} = p.{q('region_id')} WHERE e.{q('channel_id')} = %s "
-           f"AND p.{q('year')} = %s AND p.{q('status')} = %s AND r.{q('code')} = %s)")
-    params: list[Any] = [channel.pk, year, PlanStatus.PUBLISHED, committee.code[:9] + "000"]
-    if same_county:
-        sql += (f" OR EXISTS(SELECT 1 FROM {q(exc)} x WHERE x.{q('channel_id')} = %s AND x.{q('year')} = %s "  # noqa: S608
-                f"AND x.{q('status')} = %s)")
-        params += [channel.pk, year, ExceptionStatus.APPROVED]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return bool(cursor.fetchone()[0])
+    found = _REACH_OF(pk=channel.pk, township=committee.code[:9] + "000", plan_year=year, exception_year=year)
+    return bool(found) and _reach(*found[0], same_county=channel.region.code == committee.code[:6] + "000000")
 
 
 def _channel_of_county(pk: int, county: str, township: str, plan_year: int, exception_year: int) -> QuerySet:
-    """A channel of the county, with the owner and the county, and _reaches's answer for a committee of the given
-    township: in_plan and excepted (the exception needs the same county, which the filter on region ensures)."""
-    in_plan = PlanEntry.objects.filter(channel=OuterRef("pk"), plan__year=plan_year, plan__status=PlanStatus.PUBLISHED,
-                                       plan__region__code=township)
-    excepted = PlanException.objects.filter(channel=OuterRef("pk"), year=exception_year,
-                                            status=ExceptionStatus.APPROVED)
+    """A channel of the county, with the owner and the county, and the reach annotations for a committee of the
+    given township."""
     return (ReportingChannel.objects.select_related("owner", "region").filter(pk=pk, region__code=county)
-            .annotate(reach_in_plan=Exists(in_plan), reach_excepted=Exists(excepted)).order_by())
+            .annotate(**_reach_annotations(township, plan_year, exception_year)).order_by())
 
 
 _CHANNEL_OF_COUNTY = PreparedQuery(_channel_of_county, pk=-7_300_000_002, county="\x00sample county",
-                                   township="\x00sample township", plan_year=32_001,
-                                   exception_year=32_002)  # years in the field's range, which no real one takes
+                                   township="\x00sample township", plan_year=32_001, exception_year=32_002)
 
 
 def channel_for_submission(user: Any, pk: int, committee: Region | None = None) -> ReportingChannel:
@@ -729,7 +733,8 @@ def channel_for_submission(user: Any, pk: int, committee: Region | None = None) 
                                    plan_year=year, exception_year=year)
         channel = found[0] if found else None
         if channel is not None and named is not None:
-            channel._reach_known = (named.pk, year, bool(channel.reach_in_plan or channel.reach_excepted))
+            channel._reach_known = (named.pk, year, _reach(channel.reach_in_plan, channel.reach_excepted,
+                                                           same_county=True))  # the filter on region ensures it
     else:
         channel = base.filter(pk=pk, region__code__in=counties).first() if counties else None
     if channel is None:

@@ -127,3 +127,18 @@ def test_the_channel_and_whether_it_may_reach_the_committee_cost_one_query():
         names = (found.owner.name, found.region.code)
     assert len(queries.captured_queries) == 1, [q["sql"][:80] for q in queries.captured_queries]
     assert reaches == _reach_by_the_rule(committee, channel) and names[1] == COUNTY
+
+
+def test_an_exception_lets_a_channel_reach_the_committees_of_its_own_county_only():
+    from regions.models import Organisation
+
+    county = Region.objects.get(code=COUNTY)
+    channel = ReportingChannel.objects.create(
+        owner=Organisation.objects.filter(region=county).first(), region=county, name="一事一报测试表", kind="report",
+        frequency="annual", notice_days=15, minutes_per_filing=30, list_items=["A12"], status=ChannelStatus.APPROVED)
+    PlanException.objects.create(channel=channel, year=timezone.localdate().year, reason="测试",
+                                 status=ExceptionStatus.APPROVED)
+    own = Region.objects.get(code=WENGUAN)
+    neighbour = Region.objects.committees().exclude(code__startswith=COUNTY[:6]).first()
+    assert services.may_reach(channel, own)
+    assert not services.may_reach(channel, neighbour)

@@ -247,7 +247,8 @@ class ElementValue(TimeStamped):
     """A committee's value of one element for one period: entered once, used by every channel that asks for it."""
 
     # Indexes cost every one of a burst's 50 rows per submission: the unique constraint below serves lookups by
-    # committee, and a user or element is found by a scan only on its rare deletion.
+    # committee, and a user or element is found by a scan only on its rare deletion. On PostgreSQL the committee and
+    # element keys are checked by triggers once per statement, not by constraints row by row (migration 0004).
     committee = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="element_values",
                                   verbose_name=_("committee"), db_index=False)
     element = models.ForeignKey(DataElement, on_delete=models.PROTECT, related_name="values", verbose_name=_("element"))

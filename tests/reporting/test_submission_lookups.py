@@ -65,7 +65,7 @@ def _reach_by_the_rule(committee: Region, channel: ReportingChannel) -> bool:
     return services.may_reach(ReportingChannel.objects.get(pk=channel.pk), committee)  # read alone: no known answer
 
 
-def test_the_reach_read_with_the_channel_agrees_with_the_rule_in_every_state_of_plan_and_exception():
+def test_the_reach_read_with_the_channel_and_the_calendar_agree_with_the_rule_in_every_state_of_plan_and_exception():
     user = User.objects.get(username="wenguan.village")
     committee = services.committee_for_submission(user, WENGUAN)
     channels = list(ReportingChannel.objects.filter(region__code=COUNTY))
@@ -77,6 +77,10 @@ def test_the_reach_read_with_the_channel_agrees_with_the_rule_in_every_state_of_
             expected = _reach_by_the_rule(committee, channel)
             assert _reach_as_read_with_the_channel(user, committee, channel) == expected, channel.name
             seen.add(expected)
+        # The committee's calendar lists exactly the channels that may reach it, of any region.
+        calendar = [c.pk for c, _due in services.active_channels(committee)]
+        assert len(calendar) == len(set(calendar))
+        assert set(calendar) == {c.pk for c in ReportingChannel.objects.all() if _reach_by_the_rule(committee, c)}
 
     agree()
     # An exception approved for another year, then for this one, for every channel of the county.

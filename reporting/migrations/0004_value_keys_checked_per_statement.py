@@ -11,7 +11,8 @@ triggers that check the same with one query per statement:
 - parent side: deleting a region or an element (or changing its id) that a value names is refused. The trigger first
   takes SHARE lock on the values table, which waits for writers in flight and holds new ones until it commits, then
   looks with a fresh snapshot (READ COMMITTED, Django's default): a value and its parent's deletion cannot both
-  commit, as with the constraint.
+  commit, as with the constraint. Under REPEATABLE READ or SERIALIZABLE the trigger would see the transaction's own
+  snapshot instead, and a value committed meanwhile could be missed; Qingdan does not change the isolation level.
 
 Either way the error is PostgreSQL's foreign_key_violation (23503), which Django raises as IntegrityError, as before.
 Django's own on_delete=PROTECT still refuses such a deletion before it reaches the database.

@@ -91,6 +91,10 @@ def test_postgresql_checks_a_values_keys_once_per_statement_not_row_by_row():
         cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'reporting_elementvalue'::regclass "
                        "AND contype = 'f'")
         foreign_keys = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SHOW transaction_isolation")
+        isolation = cursor.fetchone()[0]
+    # The parent-side trigger's fresh snapshot needs READ COMMITTED (migration 0004).
+    assert isolation == "read committed"
     # No row-level RI triggers (each foreign key adds two, FOR EACH ROW): only the two statement triggers.
     assert triggers == [("reporting_value_keys_exist_on_insert", False), ("reporting_value_keys_exist_on_update", False)]
     assert foreign_keys == []

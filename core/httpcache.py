@@ -362,11 +362,10 @@ def _compile(subqueries: dict[str, QuerySet]) -> tuple[str, list[Any]]:
 
 
 def _run(db: Any, sql: str, params: list[Any], names: list[str]) -> dict[str, Any]:
-    # On SQLite the statement (2 KB for a validator query) is converted to ``?`` placeholders once, not on every
+    # The statement (2 KB for a validator query) is converted to the database's placeholders once, not on every
     # request, unless someone watches the queries (core.prepared.execute).
     with db.cursor() as cursor:
-        execute(cursor, sql, params)
-        row = cursor.fetchone()
+        row = execute(cursor, sql, params).fetchone()
     return dict(zip(names, row, strict=True))
 
 

@@ -13,6 +13,8 @@ place among the parameters is unambiguous (checked when compiling); a list input
 sample (``n - i`` for numbers, ``f"{sample}{i}"`` for text).
 """
 
+import itertools
+import re
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -62,8 +64,7 @@ class _Compiled:
             value = values[name] if index is None else values[name][index]
             params[i] = value if wrap is None else wrap(value)
         with connections[self.alias].cursor() as cursor:
-            execute(cursor, self.sql, params)
-            rows = cursor.fetchall()
+            rows = execute(cursor, self.sql, params).fetchall()
         if self.converters:
             rows = list(self.compiler.apply_converters(rows, self.converters))
         if self.model is None:
@@ -123,24 +124,57 @@ class PreparedQuery:
 
 
 # Django's SQLite cursor turns ``%s`` into ``?`` with a regular expression on every execution: for a batch's INSERT
-# of a few thousand placeholders that costs more than SQLite's own work. A generated statement's text repeats (one per
-# batch size), so it is converted once. Only when nobody watches the queries: with query logging (DEBUG, the tests'
-# query counts) or execute wrappers, the statement goes through Django's cursor as usual.
-_QMARK: dict[str, str] = {}
+# of a few thousand placeholders that costs more than SQLite's own work. psycopg does the same for PostgreSQL's ``$1``
+# (it caches statements of at most 50 parameters and 4 KB: a batch's read of 8 committees × 64 elements misses it,
+# and this conversion and Django's URL resolution were the two largest items of a burst's Python time). A generated
+# statement's text repeats (one per batch size), so it is converted once and run on psycopg's RawCursor, which takes
+# ``$1`` as it is. Only when nobody watches the queries: with query logging (DEBUG, the tests' query counts) or
+# execute wrappers, the statement goes through Django's cursor as usual.
+_CONVERTED: dict[tuple[str, str], Any] = {}
+_PLACEHOLDER = re.compile(r"%%|%s")
 
 
-def execute(cursor: Any, sql: str, params: list[Any]) -> None:
-    """``cursor.execute(sql, params)`` on a Django cursor, converting the statement once per text on SQLite."""
+def _numbered(sql: str) -> bytes:
+    """Django's ``%s`` placeholders as PostgreSQL's ``$1``, ``$2``…, and ``%%`` as ``%``."""
+    numbers = itertools.count(1)
+    return _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql).encode()
+
+
+def _raw_cursor(db: Any) -> Any:
+    """A psycopg RawCursor on the connection, kept with it (a Django connection belongs to one thread)."""
+    import psycopg
+
+    raw = getattr(db, "_qingdan_raw_cursor", None)
+    if raw is None or raw.connection is not db.connection or raw.closed:
+        raw = db._qingdan_raw_cursor = psycopg.RawCursor(db.connection)
+        # As Django's create_cursor: times in the connection's time zone, if its adapters disagree.
+        from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+        loader = db.connection.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, psycopg.pq.Format.TEXT)
+        if db.timezone != loader.timezone:
+            register_tzloader(db.timezone, raw)
+    return raw
+
+
+def execute(cursor: Any, sql: str, params: list[Any]) -> Any:
+    """``cursor.execute(sql, params)`` on a Django cursor, converting the statement once per text; returns the cursor
+    that holds the result (for ``fetchall``)."""
     db = cursor.db
-    if db.vendor != "sqlite" or db.queries_logged or db.execute_wrappers:
+    if db.vendor not in ("sqlite", "postgresql") or db.queries_logged or db.execute_wrappers:
         cursor.execute(sql, params)
-        return
-    raw = cursor.cursor  # Django's SQLiteCursorWrapper, a sqlite3.Cursor
-    converted = _QMARK.get(sql)
+        return cursor
+    converted = _CONVERTED.get((db.vendor, sql))
     if converted is None:
-        if len(_QMARK) > 512:
-            _QMARK.clear()
-        converted = _QMARK[sql] = raw.convert_query(sql)
+        if len(_CONVERTED) > 512:
+            _CONVERTED.clear()
+        converted = _CONVERTED[(db.vendor, sql)] = (
+            cursor.cursor.convert_query(sql) if db.vendor == "sqlite" else _numbered(sql))
     db.validate_no_broken_transaction()
     with db.wrap_database_errors:
-        sqlite3.Cursor.execute(raw, converted, params)
+        if db.vendor == "sqlite":
+            raw = cursor.cursor  # Django's SQLiteCursorWrapper, a sqlite3.Cursor
+            sqlite3.Cursor.execute(raw, converted, params)
+            return cursor
+        raw = _raw_cursor(db)
+        raw.execute(converted, params)
+        return raw

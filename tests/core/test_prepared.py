@@ -110,3 +110,22 @@ def test_list_inputs_of_five_to_eight_values_share_one_compiled_shape_and_still_
         assert query(users=members[:n], roles=roles) == expected
     shapes = {shape[0] for shape in query._local.compiled}
     assert shapes == {8}
+
+
+def test_placeholders_are_numbered_for_postgresql_and_a_doubled_percent_is_one():
+    from core.prepared import _numbered
+
+    assert _numbered("SELECT %s, '%%', %s FROM t WHERE a = %s") == b"SELECT $1, '%', $2 FROM t WHERE a = $3"
+    assert _numbered("SELECT 1") == b"SELECT 1"
+
+
+def test_a_prepared_query_gives_what_the_orm_gives_with_times_and_nulls_on_either_database(demo_user):
+    user = demo_user("huanggu.ca")
+    User.objects.filter(pk=user.pk).update(display_name="")
+    query = PreparedQuery(lambda pk: User.objects.filter(pk=pk), pk=-9_000_000_300)
+    for _ in range(7):  # past psycopg's prepare threshold, so the prepared statement runs too
+        found = query(pk=user.pk)[0]
+    expected = User.objects.get(pk=user.pk)
+    assert [(f.attname, getattr(found, f.attname)) for f in User._meta.concrete_fields] == [
+        (f.attname, getattr(expected, f.attname)) for f in User._meta.concrete_fields]
+    assert found.date_joined.tzinfo is not None and found.date_joined == expected.date_joined

@@ -40,10 +40,15 @@ def subtree_bounds(code: str, level: int) -> tuple[str, str]:
     return head.ljust(CODE_LENGTH, "0"), head.ljust(CODE_LENGTH, "9")
 
 
+def ancestor_code(code: str, level: int) -> str:
+    """The 12-digit code of the code's division at ``level`` (its county, its township…): its prefix, padded."""
+    return prefix(code, level).ljust(CODE_LENGTH, "0")
+
+
 def parent_code(code: str, level: int) -> str | None:
     if level == Level.PROVINCE:
         return None
-    return prefix(code, level - 1).ljust(CODE_LENGTH, "0")
+    return ancestor_code(code, level - 1)
 
 
 def committee_kind(code: str) -> CommitteeKind:

@@ -30,7 +30,7 @@ from core.models import AuditAction
 from core.prepared import PreparedQuery
 from core.scoping import restrict
 from regions.choices import Level, OrganisationKind
-from regions.codes import subtree_bounds
+from regions.codes import ancestor_code, subtree_bounds
 from regions.models import Organisation, Region
 
 from . import conf
@@ -545,7 +545,7 @@ def plan_for(user: Any, township: Region, year: int) -> ReportingPlan:
 
 
 def county_of(region: Region) -> Region | None:
-    return Region.objects.filter(code=region.code[:6] + "000000").first()
+    return Region.objects.filter(code=ancestor_code(region.code, Level.COUNTY)).first()
 
 
 def plannable_channels(plan: ReportingPlan) -> QuerySet:
@@ -647,7 +647,7 @@ def committees_of(user: Any) -> list[Region]:
 
 
 def committee_plan(committee: Region, year: int) -> ReportingPlan | None:
-    township = Region.objects.filter(code=committee.code[:9] + "000").first()
+    township = Region.objects.filter(code=ancestor_code(committee.code, Level.TOWNSHIP)).first()
     return ReportingPlan.objects.filter(region=township, year=year, status=PlanStatus.PUBLISHED).first()
 
 
@@ -656,7 +656,7 @@ def active_channels(committee: Region, on: date | None = None) -> list[tuple[Rep
     plan, or outside it on an exception the county approved (一事一报). Nothing else is ever asked of it. The rule is
     _reaches', read for every channel at once: planned channels first, as the plan lists them."""
     year = (on or timezone.localdate()).year
-    township, county = committee.code[:9] + "000", committee.code[:6] + "000000"
+    township, county = ancestor_code(committee.code, Level.TOWNSHIP), ancestor_code(committee.code, Level.COUNTY)
     found = (ReportingChannel.objects.select_related("owner", "region").filter(status=ChannelStatus.APPROVED)
              .annotate(**_reach_annotations(township, year, year),
                        due=Subquery(_published_entries(township, year).filter(channel=OuterRef("pk")).values("due")[:1]))
@@ -701,8 +701,9 @@ def _reaches(channel: ReportingChannel, committee: Region, year: int) -> bool:
     known = getattr(channel, "_reach_known", None)  # read with the channel (channel_for_submission)
     if known is not None and known[:2] == (committee.pk, year):
         return known[2]
-    found = _REACH_OF(pk=channel.pk, township=committee.code[:9] + "000", plan_year=year, exception_year=year)
-    return bool(found) and _reach(*found[0], same_county=channel.region.code == committee.code[:6] + "000000")
+    found = _REACH_OF(pk=channel.pk, township=ancestor_code(committee.code, Level.TOWNSHIP), plan_year=year,
+                      exception_year=year)
+    return bool(found) and _reach(*found[0], same_county=channel.region.code == ancestor_code(committee.code, Level.COUNTY))
 
 
 def _channel_of_county(pk: int, county: str, township: str, plan_year: int, exception_year: int) -> QuerySet:
@@ -724,13 +725,13 @@ def channel_for_submission(user: Any, pk: int, committee: Region | None = None) 
     from django.http import Http404
 
     base = ReportingChannel.objects.select_related("owner", "region")
-    counties = {c.code[:6] + "000000" for c in committees_of(user)}
+    counties = {ancestor_code(c.code, Level.COUNTY) for c in committees_of(user)}
     if len(counties) == 1:  # the usual committee user: the query a burst makes for every submission, prepared
         county = next(iter(counties))
-        named = committee if committee is not None and committee.code[:6] + "000000" == county else None
+        named = committee if committee is not None and ancestor_code(committee.code, Level.COUNTY) == county else None
         year = timezone.localdate().year
-        found = _CHANNEL_OF_COUNTY(pk=pk, county=county, township=(named.code if named else county)[:9] + "000",
-                                   plan_year=year, exception_year=year)
+        township = ancestor_code(named.code if named else county, Level.TOWNSHIP)
+        found = _CHANNEL_OF_COUNTY(pk=pk, county=county, township=township, plan_year=year, exception_year=year)
         channel = found[0] if found else None
         if channel is not None and named is not None:
             channel._reach_known = (named.pk, year, _reach(channel.reach_in_plan, channel.reach_excepted,

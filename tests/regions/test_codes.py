@@ -5,7 +5,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from regions.choices import PREFIX_LENGTH, CommitteeKind, Level
-from regions.codes import InvalidCode, committee_kind, level_of, normalise, parent_code, prefix, subtree_bounds
+from regions.codes import (
+    InvalidCode,
+    ancestor_code,
+    committee_kind,
+    level_of,
+    normalise,
+    parent_code,
+    prefix,
+    subtree_bounds,
+)
 
 nonzero = st.sampled_from("123456789")
 
@@ -73,6 +82,12 @@ def test_subtree_bounds_contain_exactly_the_codes_with_the_same_prefix(a, b):
     (code, level), (other, _other_level) = a, b
     low, high = subtree_bounds(code, level)
     assert (low <= other <= high) == (prefix(other, level) == prefix(code, level))
+
+
+def test_ancestor_codes_are_the_county_and_township_a_committee_lies_in():
+    assert ancestor_code("210105023201", Level.COUNTY) == "210105000000"
+    assert ancestor_code("210105023201", Level.TOWNSHIP) == "210105023000"
+    assert ancestor_code("210105023201", Level.VILLAGE) == "210105023201"
 
 
 def test_parent_codes_follow_the_2_2_2_3_3_layout():

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
@@ -125,10 +126,10 @@ class PreparedQuery:
 
 # Django's SQLite cursor turns ``%s`` into ``?`` with a regular expression on every execution: for a batch's INSERT
 # of a few thousand placeholders that costs more than SQLite's own work. psycopg does the same for PostgreSQL's ``$1``
-# (it caches statements of at most 50 parameters and 4 KB: a batch's read of 8 committees × 64 elements misses it,
-# and this conversion and Django's URL resolution were the two largest items of a burst's Python time). A generated
-# statement's text repeats (one per batch size), so it is converted once and run on psycopg's RawCursor, which takes
-# ``$1`` as it is. Only when nobody watches the queries: with query logging (DEBUG, the tests' query counts) or
+# placeholders and caches only statements of at most 50 parameters and 4 KB: a batch's read of 8 committees × 64
+# elements misses that cache (408 µs of CPU per read instead of 263 µs, docs/performance.md). A generated statement's
+# text repeats (one per batch size), so it is converted once and run on psycopg's RawCursor, which takes ``$1`` as it
+# is. Only when nobody watches the queries: with query logging (DEBUG, the tests' query counts) or
 # execute wrappers, the statement goes through Django's cursor as usual.
 _CONVERTED: dict[tuple[str, str], Any] = {}
 _PLACEHOLDER = re.compile(r"%%|%s")
@@ -142,8 +143,6 @@ def _numbered(sql: str) -> bytes:
 
 def _raw_cursor(db: Any) -> Any:
     """A psycopg RawCursor on the connection, kept with it (a Django connection belongs to one thread)."""
-    import psycopg
-
     raw = getattr(db, "_qingdan_raw_cursor", None)
     if raw is None or raw.connection is not db.connection or raw.closed:
         raw = db._qingdan_raw_cursor = psycopg.RawCursor(db.connection)

@@ -86,7 +86,7 @@ def checks_per_statement(apps, schema_editor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     run = _runner(schema_editor)
-    for column, name in _foreign_keys(schema_editor).items():
+    for name in _foreign_keys(schema_editor).values():
         run(f"ALTER TABLE {VALUES} DROP CONSTRAINT {schema_editor.quote_name(name)}")
     run(CHILD_FUNCTION)
     for event in ("INSERT", "UPDATE"):

@@ -383,18 +383,29 @@ class Lexicon:
         rendered = self.render(signature)
         stable = self._stable.get(rendered)
         if stable is None:
-            # Re-read the canonical wording until it no longer changes, so that normalising is idempotent.
-            for _attempt in range(4):
-                again = self._parse_once(rendered)
-                if again == signature:
-                    break
-                signature, rendered = again, self.render(again)
-            stable = signature
+            stable = self._settled(signature, rendered)
             if len(self._stable) < 200_000:
-                self._stable[self.render(signature)] = signature
+                self._stable[self.render(stable)] = stable
         if len(self._cache) < 200_000:
             self._cache[name] = self._cache[plain] = stable
         return stable
+
+    def _settled(self, signature: Signature, rendered: str) -> Signature:
+        """Re-read the canonical wording until it no longer changes, so that normalising is idempotent and a parse
+        never depends on what was parsed before (``_stable`` holds only settled signatures). A pass may strip one
+        more repeated word ("人口人口人口户籍"), so passes go on while the wording changes; a wording that comes back
+        settles on its cycle's smallest wording, whichever member it was entered from."""
+        seen: list[str] = []
+        for _pass in range(256):
+            again = self._parse_once(rendered)
+            if again == signature:
+                return signature
+            if rendered in seen:
+                cycle = seen[seen.index(rendered) :]
+                return self._parse_once(min(cycle))
+            seen.append(rendered)
+            signature, rendered = again, self.render(again)
+        return signature
 
     def normalise(self, name: str) -> str:
         return self.render(self.parse(name))

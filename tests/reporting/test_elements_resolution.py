@@ -5,6 +5,7 @@ import pytest
 from reporting.elements import (
     ELEMENT_TYPES,
     Element,
+    Lexicon,
     Resolver,
     load_elements,
     normalise_field,
@@ -129,6 +130,19 @@ def test_an_unknown_field_is_unresolved_so_it_can_be_queued(resolver):
     assert found.element_code is None
     assert found.reason == "unresolved"
     assert found.canonical == normalise_field("文明家庭创建户数")
+
+
+@pytest.mark.parametrize("repeats", [5, 12, 40])
+def test_a_name_that_settles_only_after_many_passes_parses_like_its_normal_form_and_leaves_no_trace(repeats):
+    """Each pass strips one more repeated word: the parse must go on until the wording settles, and must not leave
+    an unsettled signature in the lexicon's cache for later names to pick up (found by hypothesis)."""
+    lexicon = Lexicon.load()
+    name = "人口" * repeats + "户籍"
+    assert lexicon.parse(lexicon.normalise(name)) == lexicon.parse(name)
+    fresh = Lexicon.load()
+    for later in ("户籍人口", "户籍人口人数", "户籍人口女（人）", "户籍人口数"):
+        assert lexicon.parse(later) == fresh.parse(later), later
+    assert Resolver(lexicon=lexicon).resolve("户籍人口女（人）").element_code == "POP011"
 
 
 def test_a_word_order_variant_resolves_as_reordered():

@@ -8,9 +8,6 @@ from rest_framework.test import APIClient
 
 DEMO_PASSWORD = "Test-Passw0rd!2026"
 os.environ.setdefault("DEMO_PASSWORD", DEMO_PASSWORD)
-# Playwright's sync API keeps an event loop running in the test process for the whole session (the browser fixture
-# is session-scoped); Django would then refuse database access from later tests in the same worker.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")

@@ -82,8 +82,12 @@ def e2e_server(tmp_path_factory):  # noqa: ANN001, ANN201
     server.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():  # noqa: ANN201
+    """Package-scoped: Playwright's sync API keeps an asyncio event loop running in this thread while it is open,
+    and Django then keeps its database connections per async context. Were the browser open through the rest of a
+    worker's session, later tests would open a second connection to the test database that nothing closes (and
+    dropping the test database at the end would fail)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

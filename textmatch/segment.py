@@ -46,7 +46,8 @@ def tokenizer() -> jieba.Tokenizer:
                 jieba.setLogLevel(logging.WARNING)  # jieba logs "Building prefix dict…" at DEBUG to stderr otherwise
                 tk = jieba.Tokenizer()
                 tk.initialize()
-                tk.load_userdict(str(DATA / "userdict.txt"))
+                with open(DATA / "userdict.txt", "rb") as userdict:  # given a path, jieba never closes the file
+                    tk.load_userdict(userdict)
                 for term in synonyms():
                     if len(term) > 1:
                         tk.add_word(term, freq=20000)

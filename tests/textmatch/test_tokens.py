@@ -17,6 +17,14 @@ def test_domain_words_stay_whole():
     assert "最低生活保障" in tokens("做好最低生活保障审核")
 
 
+def test_every_word_of_the_domain_dictionary_is_one_segment():
+    words = [line.split()[0] for line in (ROOT / "textmatch" / "data" / "userdict.txt").read_text("utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert len(words) > 20
+    split = [w for w in words if tokenizer().lcut(w) != [w]]
+    assert split == []
+
+
 def test_synonyms_map_to_the_canonical_term():
     assert tokens("低保") == tokens("最低生活保障") == ["最低生活保障"]
     assert tokens("家暴") == tokens("家庭暴力")

@@ -206,7 +206,24 @@ def review(request: HttpRequest, code: str) -> HttpResponse:
     can_review = bool(services.orgs(request.user, "change", services.REVIEW_KINDS, county))
     approved = [c for c in data["channels"] if c.status == ChannelStatus.APPROVED]
     return render(request, "reporting/review.html", {"county": county, "can_review": can_review, "approved": approved,
-                                                     "can_analyse": services.can_analyse_pasted(request.user), **data})
+                                                     "can_analyse": services.can_analyse_pasted(request.user),
+                                                     **_review_rows(data["analysis"], data["by_id"]), **data})
+
+
+def _review_rows(analysis: dict[str, Any], by_id: dict[str, ReportingChannel]) -> dict[str, Any]:
+    """The analysis (its forms are channel ids) as the review page shows it: each wording once with the channels
+    that ask it, and rush and unlisted channels by name rather than by number."""
+    overlaps = []
+    for overlap in analysis["overlaps"]:
+        asked: dict[str, list[ReportingChannel]] = {}
+        for field in overlap["fields"]:
+            channel = by_id.get(field["form"])
+            if channel is not None and channel not in asked.setdefault(field["field"], []):
+                asked[field["field"]].append(channel)
+        overlaps.append({**overlap, "asked_as": [(w, sorted(cs, key=lambda c: c.pk)) for w, cs in asked.items()]})
+    rush = [(by_id[r["form"]], r["reasons"]) for r in analysis["rush"] if r["form"] in by_id]
+    unlisted = [by_id[u["form"]] for u in analysis["unlisted"] if u["form"] in by_id]
+    return {"overlap_rows": overlaps, "rush_rows": rush, "unlisted_rows": unlisted}
 
 
 @login_required

@@ -228,6 +228,28 @@ def test_the_agency_pulls_its_forms_by_api_and_they_are_marked_received(api_for)
     assert api_for("huanggu.health").get("/api/v1/reporting/submissions").json()["count"] == 0
 
 
+def test_the_county_review_shows_each_wording_once_with_its_channels_and_names_rush_and_unlisted_channels(client_for):
+    response = client_for("huanggu.ca").get("/reporting/review/210105000000/")
+    analysis = response.context["analysis"]
+    rows = response.context["overlap_rows"]
+    assert len(rows) == len(analysis["overlaps"]) > 0
+    grouped = False
+    for row in rows:
+        wordings = [wording for wording, _channels in row["asked_as"]]
+        assert len(wordings) == len(set(wordings)), row["element"]
+        for wording, channels in row["asked_as"]:
+            asked_by = sorted({int(f["form"]) for f in row["fields"] if f["field"] == wording})
+            assert [c.pk for c in channels] == asked_by
+            grouped = grouped or len(channels) > 1
+    assert grouped, "the demo has a wording that two channels share (户籍人口)"
+    html = response.content.decode()
+    rush = response.context["rush_rows"]
+    assert [str(c.pk) for c, _reasons in rush] == [r["form"] for r in analysis["rush"]]
+    assert [str(c.pk) for c in response.context["unlisted_rows"]] == [u["form"] for u in analysis["unlisted"]]
+    for channel, reasons in rush:
+        assert f"{channel.owner.name}：{channel.name}</a>：{reasons[0]}" in html
+
+
 def test_a_neighbouring_county_and_anonymous_users_see_no_channel_of_huanggu(api_for, client_for, client):
     channel = _channel("老年人健康管理月报")
     assert api_for("zhongshan.ca").get("/api/v1/reporting/channels").json()["count"] == 0

@@ -535,9 +535,25 @@ def plan_orgs(user: Any) -> list[Organisation]:
     return [o for o in orgs(user, Action.CHANGE, PLAN_KINDS) if o.region.level == Level.TOWNSHIP]
 
 
-def plan_for(user: Any, township: Region, year: int) -> ReportingPlan:
+def plan_years(today: date | None = None) -> range:
+    """The years whose plan a township can open: last year's to look back, this year's, and next year's, prepared
+    before the year begins so that it can be published at its start (Art. 6(1))."""
+    year = (today or timezone.localdate()).year
+    return range(year - 1, year + 2)
+
+
+def plan_for(user: Any, township: Region, year: int, *, create: bool = True) -> ReportingPlan:
+    """The township's plan of the year. With ``create=False`` (reading) nothing is written: a year without a plan
+    gives an unsaved, empty draft, and the plan is created with its first entry."""
     if not any(o.region == township for o in plan_orgs(user)):
         raise _denied()
+    years = plan_years()
+    if year not in years:
+        raise _invalid("year", _("Plans can be opened for %(first)s to %(last)s.") % {"first": years[0],
+                                                                                     "last": years[-1]})
+    if not create:
+        return ReportingPlan.objects.filter(region=township, year=year).first() or ReportingPlan(region=township,
+                                                                                                year=year)
     plan, created = ReportingPlan.objects.get_or_create(region=township, year=year)
     if created:
         record(AuditAction.CREATE, user=user, obj=plan, step="plan_created")
@@ -553,10 +569,17 @@ def plannable_channels(plan: ReportingPlan) -> QuerySet:
     return ReportingChannel.objects.filter(region=county, status=ChannelStatus.APPROVED).select_related("owner")
 
 
+def _refuse_past_year(plan: ReportingPlan) -> None:
+    if plan.year < timezone.localdate().year:
+        raise ApiError("wrong_state", _("The year of this plan is over: its plan is kept as it was."),
+                       status.HTTP_409_CONFLICT)
+
+
 def set_plan_entry(user: Any, plan: ReportingPlan, channel: ReportingChannel, due: str, *, lock: int | None = None,
                    request: Any = None) -> PlanEntry:
     if not any(o.region == plan.region for o in plan_orgs(user)):
         raise _denied()
+    _refuse_past_year(plan)
     if plan.status != PlanStatus.DRAFT:
         raise ApiError("wrong_state", _("The plan is published: the year's reporting is fixed (Art. 6(1)). "
                                         "A channel outside it needs an exception approved by the county."),
@@ -577,9 +600,10 @@ def set_plan_entry(user: Any, plan: ReportingPlan, channel: ReportingChannel, du
 def publish_plan(user: Any, plan: ReportingPlan, *, lock: int | None = None, request: Any = None) -> ReportingPlan:
     if not any(o.region == plan.region for o in plan_orgs(user)):
         raise _denied()
+    _refuse_past_year(plan)
     if plan.status != PlanStatus.DRAFT:
         raise ApiError("wrong_state", _("The plan is already published."), status.HTTP_409_CONFLICT)
-    if not plan.entries.exists():
+    if plan.pk is None or not plan.entries.exists():
         raise _invalid("entries", _("Add at least one channel to the plan."))
     plan.status, plan.published_at, plan.published_by = PlanStatus.PUBLISHED, timezone.now(), user
     with transaction.atomic():

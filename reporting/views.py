@@ -250,7 +250,12 @@ def plan_edit(request: HttpRequest) -> HttpResponse:
     if not plan_orgs:
         raise Http404
     year = _int(request.GET.get("year") or request.POST.get("year")) or timezone.localdate().year
-    plan = services.plan_for(request.user, plan_orgs[0].region, year)
+    try:  # reading writes nothing: the plan is created with its first entry
+        plan = services.plan_for(request.user, plan_orgs[0].region, year,
+                                 create=request.method == "POST" and request.POST.get("action") != "publish")
+    except APIException as error:
+        show_errors(request, error)
+        return redirect(request.path)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "publish":
@@ -264,9 +269,11 @@ def plan_edit(request: HttpRequest) -> HttpResponse:
         except APIException as error:
             show_errors(request, error)
         return redirect(f"{request.path}?year={year}")
-    planned = {e.channel_id for e in plan.entries.all()}
+    entries = list(plan.entries.select_related("channel__owner")) if plan.pk else []
+    planned = {e.channel_id for e in entries}
     return render(request, "reporting/plan_edit.html", {
-        "plan": plan, "entries": plan.entries.select_related("channel__owner"),
+        "plan": plan, "entries": entries, "years": services.plan_years(),
+        "editable": plan.year >= timezone.localdate().year,
         "available": [c for c in services.plannable_channels(plan) if c.pk not in planned]})
 
 

@@ -16,6 +16,7 @@ from reporting.models import (
     ElementValue,
     LearntMapping,
     ReportingChannel,
+    ReportingPlan,
     Submission,
     UnresolvedField,
 )
@@ -125,6 +126,49 @@ def test_the_township_plan_is_public_once_published_and_fixed_afterwards(demo_us
     with pytest.raises(Exception) as failure:
         services.set_plan_entry(demo_user("yalujiang.street"), plan, _channel("矛盾纠纷排查调处月报"), "每月")
     assert failure.value.status_code == 409
+
+
+def test_opening_next_years_plan_writes_nothing_until_its_first_entry(client_for):
+    from core.models import AuditEvent
+
+    street, next_year = client_for("yalujiang.street"), timezone.localdate().year + 1
+    plans, events = ReportingPlan.objects.count(), AuditEvent.objects.count()
+    page = street.get(f"/reporting/plan/?year={next_year}")
+    assert page.status_code == 200 and page.context["plan"].pk is None and page.context["entries"] == []
+    assert f'<strong aria-current="page">{next_year}</strong>' in page.content.decode()
+    assert street.post("/reporting/plan/", {"year": next_year, "action": "publish", "lock_version": 0}).status_code == 302
+    assert (ReportingPlan.objects.count(), AuditEvent.objects.count()) == (plans, events)  # an empty plan is not published
+    channel = _channel("老年人健康管理月报")
+    street.post("/reporting/plan/", {"year": next_year, "channel": channel.pk, "due": "每月5日前", "lock_version": 0})
+    plan = ReportingPlan.objects.get(region__code="210105023000", year=next_year)
+    assert [e.channel for e in plan.entries.all()] == [channel]
+
+
+@pytest.mark.parametrize("offset", [-2, 2, 975])
+def test_a_plan_year_outside_last_this_and_next_year_is_refused_and_creates_nothing(client_for, offset):
+    street, year = client_for("yalujiang.street"), timezone.localdate().year + offset
+    plans = ReportingPlan.objects.count()
+    response = street.get(f"/reporting/plan/?year={year}", follow=True)
+    assert response.redirect_chain == [("/reporting/plan/", 302)]
+    assert response.context["plan"].year == timezone.localdate().year
+    first, last = timezone.localdate().year - 1, timezone.localdate().year + 1
+    assert [str(m) for m in response.context["messages"]] == [f"只能打开 {first} 至 {last} 年度的计划。"]
+    assert ReportingPlan.objects.count() == plans
+
+
+def test_last_years_plan_can_be_read_but_no_longer_changed(demo_user, client_for):
+    street, last_year = demo_user("yalujiang.street"), timezone.localdate().year - 1
+    plan = ReportingPlan.objects.create(region=Region.objects.get(code="210105023000"), year=last_year)
+    with pytest.raises(Exception) as failure:
+        services.set_plan_entry(street, plan, _channel("老年人健康管理月报"), "每月5日前")
+    assert failure.value.status_code == 409
+    with pytest.raises(Exception) as failure:
+        services.publish_plan(street, plan)
+    assert failure.value.status_code == 409
+    page = client_for("yalujiang.street").get(f"/reporting/plan/?year={last_year}")
+    assert page.context["plan"] == plan and not page.context["editable"]
+    assert 'id="plan-closed"' in page.content.decode() and 'id="add-entry"' not in page.content.decode()
+    assert plan.entries.count() == 0
 
 
 def test_a_draft_plan_is_not_public(demo_user, client):

@@ -159,6 +159,13 @@ class ChannelField(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def resolution_label(self) -> str:
+        """How the field was matched to its element, for people (``resolution`` is the stable code)."""
+        from .elements import REASON_LABELS
+
+        return str(REASON_LABELS.get(self.resolution, self.resolution))
+
 
 class ReportingPlan(TimeStamped):
     """The annual reporting plan of a township or street (Art. 6(1)): what each committee reports, to whom, how

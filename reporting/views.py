@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException
@@ -162,7 +163,42 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "targets": targets, "is_owner": channel.owner in services.registering_orgs(request.user),
         "can_edit": services.can_edit(request.user, channel),
         "exceptions": channel.exceptions.all(), "year": timezone.localdate().year,
-        "history": channel.history.all()[:20]})
+        "history": [(h, history_note(h.history_change_reason)) for h in channel.history.select_related(
+            "history_user")[:20]]})
+
+
+# A channel's history rows keep their reason as a stable English code (reporting.services); these say it to people.
+_HISTORY_NOTES = {"registered": gettext_lazy("registered"), "approved": gettext_lazy("approved by the county"),
+                  "rejected": gettext_lazy("rejected by the county"),
+                  "merged": gettext_lazy("merged into another channel")}
+_BACK_TO_REVIEW, _DEMO = "; back to county review", " (demo)"
+
+
+def history_note(reason: str | None) -> str:
+    """A channel history row's reason in the reader's language: "edited: name, fields; back to county review" →
+    "修改了名称、字段，退回县级审核"."""
+    code = (reason or "").removesuffix(_DEMO).removesuffix(_BACK_TO_REVIEW)
+    if code.startswith("edited: "):
+        labels = [_channel_field_label(name) for name in code.removeprefix("edited: ").split(", ")]
+        note = _("edited: %(fields)s") % {"fields": ("、" if get_language().startswith("zh") else ", ").join(labels)}
+    elif code.startswith("absorbed channel "):
+        note = _("absorbed channel %(number)s") % {"number": code.removeprefix("absorbed channel ")}
+    else:
+        note = str(_HISTORY_NOTES.get(code, code))
+    if (reason or "").removesuffix(_DEMO).endswith(_BACK_TO_REVIEW):
+        note += _(", back to county review")
+    if (reason or "").endswith(_DEMO):
+        note += f" ({_('sample data')})"
+    return note
+
+
+def _channel_field_label(name: str) -> str:
+    if name == "fields":
+        return pgettext("channel history", "fields")
+    try:
+        return str(ReportingChannel._meta.get_field(name).verbose_name)
+    except Exception:  # noqa: BLE001 - a field renamed since the row was written: show its code
+        return name
 
 
 @login_required

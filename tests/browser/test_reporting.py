@@ -110,7 +110,7 @@ def test_an_agency_edits_its_channel_and_the_county_pastes_forms_to_analyse(page
     page.locator("#channel-form button[type=submit]").click()
     page.wait_for_url(channel_url)
     assert page.locator("#fields tbody tr").count() == 2
-    assert "edited:" in page.content()  # the history names the change
+    assert "修改了提前天数、字段" in page.locator("#history li").first.inner_text()  # the history names the change
     page.screenshot(path=str(PASTE_SHOTS / "reporting-edit-1-saved.png"), full_page=True)
 
     # 皇姑区民政局 pastes three forms (one a header row copied from Excel) and sees the analysis.

@@ -294,6 +294,38 @@ def test_the_county_review_shows_each_wording_once_with_its_channels_and_names_r
         assert f"{channel.owner.name}：{channel.name}</a>：{reasons[0]}" in html
 
 
+def test_the_channel_page_says_in_words_how_each_field_was_matched_and_what_happened_to_it(demo_user, client_for):
+    health = demo_user("huanggu.health")
+    channel = _register(health, fields=("户籍人口", "65周岁以上老年人口数"))
+    services.approve_channel(demo_user("huanggu.ca"), channel)
+    channel.refresh_from_db()
+    services.edit_channel(health, channel, lock=channel.lock_version, name="社区健康随访表", fields=["户籍人口"])
+    channel.history.filter(pk=channel.history.latest().pk).update(history_user=health)  # as a request records it
+    html = client_for("huanggu.ca").get(f"/reporting/channels/{channel.pk}/").content.decode()
+    assert "与数据项字典一致" in html and ">dictionary<" not in html
+    history = html[html.index('id="history"'):]
+    assert "修改了名称、字段，退回县级审核" in history and "县级审核通过" in history and "登记" in history
+    assert "edited:" not in history and "approved" not in history
+    assert str(health) in history  # who did it
+
+
+def test_a_history_note_reads_in_english_too_and_keeps_an_unknown_code_as_it_is():
+    from django.utils import translation
+
+    from reporting.views import history_note
+
+    with translation.override("en"):
+        assert history_note("edited: name, minutes_per_filing; back to county review") == (
+            "edited: name, estimated minutes per filing, back to county review")
+        assert history_note("registered (demo)") == "registered (sample data)"
+        assert history_note("absorbed channel 7") == "absorbed channel 7"
+        assert history_note("something new") == "something new"
+        assert history_note(None) == ""
+    with translation.override("zh-hans"):
+        assert history_note("registered (demo)") == "登记 (示例数据)"
+        assert history_note("merged") == "合并到其他渠道"
+
+
 def test_a_neighbouring_county_and_anonymous_users_see_no_channel_of_huanggu(api_for, client_for, client):
     channel = _channel("老年人健康管理月报")
     assert api_for("zhongshan.ca").get("/api/v1/reporting/channels").json()["count"] == 0

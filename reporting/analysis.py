@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from reporting import conf
 from reporting.elements import Resolver, default_resolver
@@ -59,9 +60,12 @@ def rush_reasons(form: dict[str, Any], min_notice_days: int) -> list[str]:
     days = _int(form.get("deadline_days"))
     if days is not None and days < min_notice_days:
         reasons.append(
-            _(
+            ngettext(
+                "Gives %(days)s day to report, fewer than the minimum of %(minimum)s days "
+                "(Art. 6(1): no rush reporting)",
                 "Gives %(days)s days to report, fewer than the minimum of %(minimum)s days "
-                "(Art. 6(1): no rush reporting)"
+                "(Art. 6(1): no rush reporting)",
+                days,
             )
             % {"days": days, "minimum": min_notice_days}
         )

@@ -263,3 +263,16 @@ def test_fields_are_reported_exactly_as_the_form_wrote_them():
         {"form": "A", "field": "户籍人口　"},
         {"form": "B", "field": " 户籍人口数 "},
     ]
+
+
+@pytest.mark.parametrize(("days", "english", "chinese"), [
+    (1, "Gives 1 day to report", "报送时限为1天"),
+    (3, "Gives 3 days to report", "报送时限为3天"),
+])
+def test_a_short_notice_reason_counts_its_days_in_either_language(days, english, chinese):
+    form = {"id": "f", "name": "台账", "fields": ["户籍人口"], "deadline_days": days, "in_annual_plan": True,
+            "list_items": ["A1"]}
+    for language, expected in (("en", english), ("zh-hans", chinese)):
+        with translation.override(language):
+            [rush] = analyze([form], resolver=Resolver())["rush"]
+            assert rush["reasons"][0].startswith(expected)

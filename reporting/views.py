@@ -267,15 +267,22 @@ def mapping(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         item = get_scoped_object_or_404(UnresolvedField.objects.all(), request.user, request=request,
                                         pk=_int(request.POST.get("item")) or 0)
+        choice = request.POST.get("element") or ""
+        if not choice:  # a datum of its own is an answer too, so it must be chosen, never the default
+            messages.error(request, _("Choose a data element, or confirm the wording as a datum of its own."))
+            return redirect("reporting:mapping")
         try:
-            services.map_field(request.user, item, request.POST.get("element") or None, request=request)
+            services.map_field(request.user, item, None if choice == OWN_DATUM else choice, request=request)
             messages.success(request, _("Mapping saved and learnt for every later form."))
         except APIException as error:
             show_errors(request, error)
         return redirect("reporting:mapping")
     return render(request, "reporting/mapping.html", {
-        "queue": services.mapping_queue(request.user), "elements": DataElement.objects.all(),
-        "rejected": services.rejected_mappings()})
+        "queue": services.mapping_queue(request.user), "elements": DataElement.objects.order_by("category", "code"),
+        "own_datum": OWN_DATUM, "rejected": services.rejected_mappings()})
+
+
+OWN_DATUM = "own"  # the mapping form's answer "a datum of its own" (no element code is this short)
 
 
 # --- plans and exceptions -----------------------------------------------------------------------------------------

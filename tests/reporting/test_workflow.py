@@ -109,6 +109,27 @@ def test_an_unknown_field_is_queued_and_the_officers_mapping_is_learnt(demo_user
     assert again.fields.get().element.code == "HLT003"
 
 
+def test_the_mapping_form_needs_an_answer_and_a_datum_of_its_own_is_one(demo_user, client_for):
+    from reporting.choices import QueueStatus
+
+    _register(demo_user("huanggu.health"), fields=("签约家医居民数", "辖区内网格员巡查次数"))
+    first, second = (next(u for u in UnresolvedField.objects.filter(region__code=COUNTY) if name in u.names)
+                     for name in ("签约家医居民数", "辖区内网格员巡查次数"))
+    officer = client_for("huanggu.ca")
+    page = officer.get("/reporting/mapping/").content.decode()
+    assert '<option value="" selected disabled>— 请选择 —</option>' in page and '<optgroup label="卫生健康">' in page
+    answer = officer.post("/reporting/mapping/", {"item": first.pk, "element": ""}, follow=True)
+    assert [str(m) for m in answer.context["messages"]] == ["请选择一个数据项，或确认该写法为独立数据项。"]
+    first.refresh_from_db()
+    assert first.status == QueueStatus.OPEN  # nothing decided by a bare click on 保存
+    officer.post("/reporting/mapping/", {"item": first.pk, "element": "HLT003"})
+    officer.post("/reporting/mapping/", {"item": second.pk, "element": "own"})
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.element.code) == (QueueStatus.MAPPED, "HLT003")
+    assert (second.status, second.element) == (QueueStatus.NEW_DATUM, None)
+
+
 def test_a_mapping_that_contradicts_the_element_is_refused(demo_user):
     channel = _register(demo_user("huanggu.health"), fields=("常住老年居民建档数",))
     item = next(u for u in UnresolvedField.objects.filter(region__code=COUNTY) if "常住老年居民建档数" in u.names)

@@ -244,6 +244,7 @@ STORAGES = {
 }
 
 # --- API ------------------------------------------------------------------------------------------------------
+FILTERS_EMPTY_CHOICE_LABEL = _("All")  # list filters start on 全部, not django-filter's "---------"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.tokenauth.TokenAuthentication",

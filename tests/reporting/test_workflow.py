@@ -130,6 +130,12 @@ def test_the_mapping_form_needs_an_answer_and_a_datum_of_its_own_is_one(demo_use
     assert (second.status, second.element) == (QueueStatus.NEW_DATUM, None)
 
 
+def test_list_filters_start_on_all_rather_than_dashes(client_for):
+    page = client_for("huanggu.ca").get("/reporting/channels/").content.decode()
+    assert page.count('<option value="" selected>全部</option>') == 2  # status and kind
+    assert "---------" not in page
+
+
 def test_a_mapping_that_contradicts_the_element_is_refused(demo_user):
     channel = _register(demo_user("huanggu.health"), fields=("常住老年居民建档数",))
     item = next(u for u in UnresolvedField.objects.filter(region__code=COUNTY) if "常住老年居民建档数" in u.names)

@@ -1,9 +1,12 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
 app_name = "admission"
 urlpatterns = [
+    # The app's address on its own (as the README names it) opens its public page, like the header link.
+    path("", RedirectView.as_view(pattern_name="admission:check"), name="index"),
     path("check/", views.check_page, name="check"),
     path("plaques/", views.plaques, name="plaques"),
     path("requests/", views.request_list, name="requests"),

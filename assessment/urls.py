@@ -1,9 +1,12 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
 app_name = "assessment"
 urlpatterns = [
+    # The app's address on its own (as the README names it) opens its public page, like the header link.
+    path("", RedirectView.as_view(pattern_name="assessment:check"), name="index"),
     path("check/", views.check_page, name="check"),
     path("plans/", views.plan_list, name="plans"),
     path("plans/new/", views.plan_create, name="plan_create"),

@@ -1,9 +1,12 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
 app_name = "certificates"
 urlpatterns = [
+    # The app's address on its own (as the README names it) opens its public page, like the header link.
+    path("", RedirectView.as_view(pattern_name="certificates:check"), name="index"),
     path("catalogs/", views.catalogs, name="catalogs"),
     path("catalogs/<int:pk>/", views.catalog_version, name="catalog_version"),
     path("catalogs/manage/", views.manage, name="manage"),

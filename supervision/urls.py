@@ -1,9 +1,12 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
 app_name = "supervision"
 urlpatterns = [
+    # The app's address on its own (as the README names it) opens its public page, like the header link.
+    path("", RedirectView.as_view(pattern_name="supervision:complaint_new"), name="index"),
     path("complaints/new/", views.complaint_new, name="complaint_new"),
     path("complaints/track/", views.track, name="track"),
     path("complaints/mine/", views.my_complaints, name="my_complaints"),

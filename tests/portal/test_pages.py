@@ -1,5 +1,7 @@
 """Public pages, the committee page, the dashboard: what each visitor sees, and that nothing private leaks."""
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
@@ -82,3 +84,19 @@ def test_the_regulation_page_is_public_and_complete():
     html = Client().get("/regulation/").content.decode()
     for article in range(1, 12):
         assert f'id="art-{article}"' in html, article
+
+
+def test_every_area_the_readme_names_opens_a_page(client):
+    """README's "where" column: /worklists/, /admission/, /reporting/, /assessment/, /certificates/, /supervision/
+    and /legal/. Those without a page of their own open the public page the header links to."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    named = set(re.findall(r"^\| [\d, ]+ \| `(/[a-z]+/)`", readme, re.M))
+    assert named >= {"/worklists/", "/admission/", "/reporting/", "/assessment/", "/certificates/", "/supervision/"}
+    for path in sorted(named):
+        response = client.get(path, follow=True)
+        assert response.status_code == 200, path
+        assert response.redirect_chain in ([], [(response.request["PATH_INFO"], 302)]), path
+    assert client.get("/supervision/").url == "/supervision/complaints/new/"
+    assert client.get("/admission/").url == "/admission/check/"

@@ -44,6 +44,7 @@ PUBLIC_PAGES = {
     "assessment:check", "assessment:plan",
     "certificates:catalogs", "certificates:catalog_version", "certificates:check", "certificates:guide", "certificates:verify",
     "supervision:complaint_new", "supervision:track", "verify",
+    "admission:index", "assessment:index", "certificates:index", "supervision:index",
     "portal:home", "portal:regulation", "portal:about", "portal:committee",
 }
 PUBLIC_API = {

@@ -214,8 +214,11 @@ def channel_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             services.reject_channel(request.user, channel, lock=lock, reason=reason, request=request)
             messages.success(request, _("Channel rejected."))
         elif step == "merge":
+            if not _int(request.POST.get("into")):  # the channel to merge into is chosen, never a default
+                messages.error(request, _("Choose the approved channel to merge this one into."))
+                return redirect("reporting:channel", pk)
             into = get_scoped_object_or_404(ReportingChannel.objects.all(), request.user, request=request,
-                                            pk=_int(request.POST.get("into")) or 0)
+                                            pk=_int(request.POST.get("into")))
             services.merge_channel(request.user, channel, into, lock=lock, reason=reason, request=request)
             messages.success(request, _("Channel merged: its agency receives its form from the integrated channel."))
         elif step == "exception":

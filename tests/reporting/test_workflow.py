@@ -85,6 +85,22 @@ def test_merging_folds_the_missing_data_into_the_approved_channel_and_the_agency
     assert new.history.first().history_change_reason == "merged"
 
 
+def test_the_merge_form_needs_the_channel_chosen_and_merges_nothing_without_it(demo_user, client_for):
+    new = _register(demo_user("huanggu.health"), fields=("户籍人口数", "孕产妇人数"))
+    officer = client_for("huanggu.ca")
+    page = officer.get(f"/reporting/channels/{new.pk}/").content.decode()
+    assert '<select id="into" name="into" required><option value="" selected disabled>— 请选择 —</option>' in page
+    answer = officer.post(f"/reporting/channels/{new.pk}/merge/", {"lock_version": new.lock_version, "reason": "重复"},
+                          follow=True)
+    assert [str(m) for m in answer.context["messages"]] == ["请选择要合并到的已批准渠道。"]
+    new.refresh_from_db()
+    assert new.status == ChannelStatus.REGISTERED
+    target = _channel("老年人健康管理月报")
+    officer.post(f"/reporting/channels/{new.pk}/merge/", {"lock_version": new.lock_version, "into": target.pk})
+    new.refresh_from_db()
+    assert (new.status, new.merged_into) == (ChannelStatus.MERGED, target)
+
+
 def test_a_stale_review_is_a_409_and_changes_nothing(api_for, demo_user):
     channel = _register(demo_user("huanggu.health"))
     api = api_for("huanggu.ca")

@@ -569,8 +569,13 @@ def plannable_channels(plan: ReportingPlan) -> QuerySet:
     return ReportingChannel.objects.filter(region=county, status=ChannelStatus.APPROVED).select_related("owner")
 
 
+def plan_year_is_over(plan: ReportingPlan) -> bool:
+    """A plan of a past year is kept as it was: read, never changed or published."""
+    return plan.year < timezone.localdate().year
+
+
 def _refuse_past_year(plan: ReportingPlan) -> None:
-    if plan.year < timezone.localdate().year:
+    if plan_year_is_over(plan):
         raise ApiError("wrong_state", _("The year of this plan is over: its plan is kept as it was."),
                        status.HTTP_409_CONFLICT)
 

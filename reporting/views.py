@@ -177,7 +177,9 @@ _BACK_TO_REVIEW, _DEMO = "; back to county review", " (demo)"
 def history_note(reason: str | None) -> str:
     """A channel history row's reason in the reader's language: "edited: name, fields; back to county review" →
     "修改了名称、字段，退回县级审核"."""
-    code = (reason or "").removesuffix(_DEMO).removesuffix(_BACK_TO_REVIEW)
+    text = reason or ""
+    demo, text = text.endswith(_DEMO), text.removesuffix(_DEMO)
+    back, code = text.endswith(_BACK_TO_REVIEW), text.removesuffix(_BACK_TO_REVIEW)
     if code.startswith("edited: "):
         labels = [_channel_field_label(name) for name in code.removeprefix("edited: ").split(", ")]
         note = _("edited: %(fields)s") % {"fields": ("、" if get_language().startswith("zh") else ", ").join(labels)}
@@ -185,9 +187,9 @@ def history_note(reason: str | None) -> str:
         note = _("absorbed channel %(number)s") % {"number": code.removeprefix("absorbed channel ")}
     else:
         note = str(_HISTORY_NOTES.get(code, code))
-    if (reason or "").removesuffix(_DEMO).endswith(_BACK_TO_REVIEW):
+    if back:
         note += _(", back to county review")
-    if (reason or "").endswith(_DEMO):
+    if demo:
         note += f" ({_('sample data')})"
     return note
 
@@ -214,11 +216,11 @@ def channel_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             services.reject_channel(request.user, channel, lock=lock, reason=reason, request=request)
             messages.success(request, _("Channel rejected."))
         elif step == "merge":
-            if not _int(request.POST.get("into")):  # the channel to merge into is chosen, never a default
+            into_pk = _int(request.POST.get("into"))
+            if not into_pk:  # the channel to merge into is chosen, never a default
                 messages.error(request, _("Choose the approved channel to merge this one into."))
                 return redirect("reporting:channel", pk)
-            into = get_scoped_object_or_404(ReportingChannel.objects.all(), request.user, request=request,
-                                            pk=_int(request.POST.get("into")))
+            into = get_scoped_object_or_404(ReportingChannel.objects.all(), request.user, request=request, pk=into_pk)
             services.merge_channel(request.user, channel, into, lock=lock, reason=reason, request=request)
             messages.success(request, _("Channel merged: its agency receives its form from the integrated channel."))
         elif step == "exception":
@@ -319,7 +321,7 @@ def plan_edit(request: HttpRequest) -> HttpResponse:
     planned = {e.channel_id for e in entries}
     return render(request, "reporting/plan_edit.html", {
         "plan": plan, "entries": entries, "years": services.plan_years(),
-        "editable": plan.year >= timezone.localdate().year,
+        "editable": not services.plan_year_is_over(plan),
         "available": [c for c in services.plannable_channels(plan) if c.pk not in planned]})
 
 

@@ -6,6 +6,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from regions.choices import Level
+from regions.codes import ancestor_code, prefix
 from regions.models import Region
 from reporting import bulkwrite
 from reporting.models import DataElement, ElementValue
@@ -57,14 +59,14 @@ def _new_element(code: str) -> DataElement:
 
 
 def _new_committee(code: str) -> Region:
-    township = Region.objects.get(code=WENGUAN[:9] + "000")
+    township = Region.objects.get(code=ancestor_code(WENGUAN, Level.TOWNSHIP))
     return Region.objects.create(code=code, name=f"测试村{code}", level=Region.objects.get(code=WENGUAN).level,
                                  parent=township)
 
 
 def test_a_region_or_element_a_value_names_cannot_be_deleted_even_by_raw_sql():
     # New ones, which nothing else names: only the value can be what stops their deletion.
-    committee, element = _new_committee(WENGUAN[:9] + "998"), _new_element("ZZ998")
+    committee, element = _new_committee(prefix(WENGUAN, Level.TOWNSHIP) + "998"), _new_element("ZZ998")
     _value(committee, element)
     _refused(lambda: _raw("DELETE FROM reporting_dataelement WHERE id = %s", [element.pk]))
     _refused(lambda: _raw("DELETE FROM regions_region WHERE id = %s", [committee.pk]))
@@ -73,7 +75,7 @@ def test_a_region_or_element_a_value_names_cannot_be_deleted_even_by_raw_sql():
 
 
 def test_a_region_or_element_no_value_names_can_still_be_deleted():
-    committee, element = _new_committee(WENGUAN[:9] + "997"), _new_element("ZZ997")
+    committee, element = _new_committee(prefix(WENGUAN, Level.TOWNSHIP) + "997"), _new_element("ZZ997")
     _value(Region.objects.get(code=WENGUAN), DataElement.objects.order_by("pk").first())  # values of others
     with transaction.atomic():
         _raw("DELETE FROM reporting_dataelement WHERE id = %s", [element.pk])

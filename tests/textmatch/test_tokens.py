@@ -18,8 +18,9 @@ def test_domain_words_stay_whole():
 
 
 def test_every_word_of_the_domain_dictionary_is_one_segment():
-    words = [line.split()[0] for line in (ROOT / "textmatch" / "data" / "userdict.txt").read_text("utf-8").splitlines()
-             if line.strip() and not line.startswith("#")]
+    from textmatch.segment import _lines
+
+    words = [line.split()[0] for line in _lines("userdict.txt")]
     assert len(words) > 20
     split = [w for w in words if tokenizer().lcut(w) != [w]]
     assert split == []
